@@ -1,0 +1,81 @@
+# kestrel: `make` builds ./kestrel, `make run` boots a guest, `make check`
+# runs every test (under nested KVM when this host has no /dev/kvm).
+
+CC ?= gcc
+CFLAGS ?= -O2 -g
+BUILD ?= build
+KCFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread \
+	-I. -I$(BUILD)/firmware
+LDLIBS := -pthread -lm
+
+SRCS := $(sort $(wildcard vmm/*.c devices/*.c devices/*/*.c arch/x86/*.c \
+	firmware/*.c))
+OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
+LIB_OBJS := $(filter-out $(BUILD)/obj/vmm/main.o,$(OBJS))
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
+
+.PHONY: all check unit cli-tests integration run deps clean format \
+	clang-build
+all: kestrel
+
+kestrel: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# The DSDT is ASL, compiled to AML by iasl and embedded as a C array.
+$(BUILD)/firmware/dsdt.hex: firmware/dsdt.asl
+	@mkdir -p $(dir $@)
+	iasl -tc -p $(BUILD)/firmware/dsdt $< >$(BUILD)/firmware/iasl.log || \
+		{ cat $(BUILD)/firmware/iasl.log; exit 1; }
+$(BUILD)/obj/firmware/acpi.o: $(BUILD)/firmware/dsdt.hex
+
+$(BUILD)/libkestrel.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libkestrel.a
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) $(CFLAGS) -Wno-unused-parameter -o $@ $< \
+		$(BUILD)/libkestrel.a -lcmocka $(LDLIBS)
+
+-include $(OBJS:.o=.d)
+
+deps:
+	@scripts/deps.sh build
+
+unit: $(UNIT_BINS)
+	@tests/unit/run.sh $(UNIT_BINS)
+
+cli-tests: kestrel
+	@tests/cli/run.sh ./kestrel
+
+integration: kestrel
+	@tests/nested/run.sh -w $(BUILD) tests/integration/run.sh
+
+# Compile everything with clang as well, so both compilers stay clean.
+clang-build:
+	@$(MAKE) --no-print-directory CC=clang BUILD=$(BUILD)/clang \
+		$(BUILD)/clang/kestrel $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/clang/unit/%)
+$(BUILD)/kestrel: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+check:
+	@scripts/deps.sh check
+	@$(MAKE) --no-print-directory kestrel clang-build
+	@$(MAKE) --no-print-directory unit cli-tests integration
+
+run:
+	@scripts/deps.sh run
+	@$(MAKE) --no-print-directory kestrel
+	@tests/nested/run.sh -w $(BUILD) scripts/run-demo.sh
+
+format:
+	clang-format -i $(SRCS) $(wildcard */*.h */*/*.h tests/unit/*.[ch])
+
+clean:
+	rm -rf $(BUILD) kestrel

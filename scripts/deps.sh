@@ -1,0 +1,37 @@
+#!/bin/sh
+# Make sure the Debian packages a make target needs are installed.
+# usage: scripts/deps.sh build|check|run
+# As root, installs what is missing (apt-get, no prompts); otherwise names
+# the missing packages and fails.
+set -eu
+
+build="gcc make libc6-dev acpica-tools"
+guest="linux-image-amd64 busybox-static cpio gzip"
+case ${1:-build} in
+build) want=$build ;;
+check) want="$build clang libcmocka-dev $guest" ;;
+run) want="$build $guest" ;;
+*) echo "usage: $0 build|check|run" >&2; exit 2 ;;
+esac
+# Without /dev/kvm the tests and `make run` use the nested harness.
+if [ "${1:-build}" != build ] && ! [ -w /dev/kvm ]; then
+	want="$want qemu-system-x86"
+fi
+
+missing=
+for p in $want; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" = 0 ]; then
+	echo "deps: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null || true
+	apt-get install -y -q --no-install-recommends $missing >/dev/null
+else
+	echo "deps: missing Debian packages:$missing" >&2
+	echo "deps: install them with: sudo apt-get install$missing" >&2
+	exit 1
+fi
