@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: MIT
+/* Command-line parsing for "kestrel run". */
+#include "vmm/cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char cli_usage[] =
+	"usage: kestrel run [OPTIONS] [-- COMMAND [ARG...]]\n"
+	"       kestrel --help | --version\n"
+	"\n"
+	"Boot a Linux kernel in a KVM virtual machine.\n"
+	"\n"
+	"  -k, --kernel FILE    bzImage, or ELF vmlinux with a PVH entry point\n"
+	"                       (default: the running kernel's /boot image, else\n"
+	"                       the newest /boot/vmlinuz-*)\n"
+	"  -i, --initrd FILE    initial ramdisk\n"
+	"  -a, --append TEXT    added to the default kernel command line\n"
+	"                       (console=ttyS0 earlyprintk=serial panic=-1);\n"
+	"                       repeatable\n"
+	"  -m, --memory SIZE    guest RAM, e.g. 512M or 4G; a bare number is MiB\n"
+	"                       (default 512M)\n"
+	"  -c, --cpus N         virtual CPUs, 1-254 (default 1)\n"
+	"      --timeout SECS   stop the guest after SECS seconds\n"
+	"  -h, --help           this text\n"
+	"  -V, --version        kestrel's version\n"
+	"\n"
+	"The console is the guest's first serial port on stdin/stdout. When stdin\n"
+	"is a terminal it is put in raw mode; type Ctrl-A x to quit, Ctrl-A Ctrl-A\n"
+	"to send Ctrl-A.\n"
+	"\n"
+	"Exit status:\n"
+	"  0    the guest powered off or rebooted\n"
+	"  124  --timeout expired\n"
+	"  125  kestrel failed (bad arguments, unreadable kernel, KVM error)\n"
+	"  126  the guest kernel panicked\n"
+	"  130  interrupted (SIGINT or Ctrl-A x), 143 terminated (SIGTERM)\n";
+
+static void fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 20; /* bare number: MiB */
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	if (*end) {
+		switch (toupper((unsigned char)*end)) {
+		case 'K':
+			shift = 10;
+			break;
+		case 'M':
+			shift = 20;
+			break;
+		case 'G':
+			shift = 30;
+			break;
+		case 'T':
+			shift = 40;
+			break;
+		default:
+			return -1;
+		}
+		end++;
+		if (!strcasecmp(end, "iB"))
+			end += 2;
+		else if (!strcasecmp(end, "B"))
+			end += 1;
+		if (*end)
+			return -1;
+	}
+	if (v > (UINT64_MAX >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned long *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return errno || *end ? -1 : 0;
+}
+
+static const struct option run_options[] = {
+	{ "kernel", required_argument, NULL, 'k' },
+	{ "initrd", required_argument, NULL, 'i' },
+	{ "append", required_argument, NULL, 'a' },
+	{ "memory", required_argument, NULL, 'm' },
+	{ "cpus", required_argument, NULL, 'c' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/*
+ * The option getopt just rejected, as the user spelled it. getopt leaves
+ * optopt 0 for an unknown long option and the option's letter otherwise;
+ * a long option missing its argument is the last word it consumed. (A
+ * short option inside a cluster is not, hence the letter.)
+ */
+static const char *bad_option(char **argv, bool missing_arg, char *buf,
+			      size_t len)
+{
+	const char *arg = argv[optind - 1];
+
+	if (!optopt || (missing_arg && !strncmp(arg, "--", 2)))
+		snprintf(buf, len, "%.*s", (int)strcspn(arg, "="), arg);
+	else
+		snprintf(buf, len, "-%c", optopt);
+	return buf;
+}
+
+/* Repeated --append options add up, separated by spaces. */
+static int append_arg(struct vm_config *cfg, const char *arg)
+{
+	size_t old = cfg->append ? strlen(cfg->append) + 1 : 0;
+	char *s = realloc(cfg->append, old + strlen(arg) + 1);
+
+	if (!s)
+		return -1;
+	if (old)
+		s[old - 1] = ' ';
+	strcpy(s + old, arg);
+	cfg->append = s;
+	return 0;
+}
+
+void cli_free(struct vm_config *cfg)
+{
+	free(cfg->append);
+	cfg->append = NULL;
+}
+
+static bool empty(const char *s)
+{
+	return !s || !*s;
+}
+
+static enum cli_action parse_run(int argc, char **argv, uint64_t host_mem,
+				 struct vm_config *cfg, char *err,
+				 size_t errlen)
+{
+	char opt[64];
+	unsigned long n;
+	int c, idx, last_optarg = -1;
+
+	optind = 0; /* re-initialise getopt: the parser is called repeatedly */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:k:i:a:m:c:hV", run_options,
+				&idx)) != -1) {
+		/* Remember which word was an option's argument, so that an
+		 * argument "--" is not taken for the end of the options. */
+		if (optarg && optind >= 1 && optarg == argv[optind - 1])
+			last_optarg = optind - 1;
+		switch (c) {
+		case 'k':
+		case 'i':
+			if (empty(optarg)) {
+				fail(err, errlen, "--%s needs a file name",
+				     c == 'k' ? "kernel" : "initrd");
+				return CLI_ERROR;
+			}
+			*(c == 'k' ? &cfg->kernel : &cfg->initrd) = optarg;
+			break;
+		case 'a':
+			if (append_arg(cfg, optarg)) {
+				fail(err, errlen, "out of memory");
+				return CLI_ERROR;
+			}
+			break;
+		case 'm':
+			if (parse_size(optarg, &cfg->mem_size)) {
+				fail(err, errlen,
+				     "--memory '%s': not a size (try 512M or 2G)",
+				     optarg);
+				return CLI_ERROR;
+			}
+			if (cfg->mem_size < CLI_MIN_MEM) {
+				fail(err, errlen,
+				     "--memory '%s': at least %llu MiB is needed",
+				     optarg, CLI_MIN_MEM >> 20);
+				return CLI_ERROR;
+			}
+			if (cfg->mem_size & 0xfff) {
+				fail(err, errlen,
+				     "--memory '%s': not a multiple of 4 KiB",
+				     optarg);
+				return CLI_ERROR;
+			}
+			if (host_mem && cfg->mem_size > host_mem) {
+				fail(err, errlen,
+				     "--memory '%s': %llu MiB is more than the host's %llu MiB of RAM",
+				     optarg,
+				     (unsigned long long)(cfg->mem_size >> 20),
+				     (unsigned long long)(host_mem >> 20));
+				return CLI_ERROR;
+			}
+			break;
+		case 'c':
+			if (parse_uint(optarg, &n) || n < 1 ||
+			    n > CLI_MAX_CPUS) {
+				fail(err, errlen,
+				     "--cpus '%s': must be a number from 1 to %d",
+				     optarg, CLI_MAX_CPUS);
+				return CLI_ERROR;
+			}
+			cfg->cpus = n;
+			break;
+		case 't': {
+			char *end;
+
+			errno = 0;
+			cfg->timeout_s = strtod(optarg, &end);
+			if (errno || end == optarg || *end ||
+			    !isfinite(cfg->timeout_s) || cfg->timeout_s <= 0 ||
+			    cfg->timeout_s > CLI_MAX_TIMEOUT_S) {
+				fail(err, errlen,
+				     "--timeout '%s': must be a positive number of seconds",
+				     optarg);
+				return CLI_ERROR;
+			}
+			break;
+		}
+		case 'h':
+			return CLI_HELP;
+		case 'V':
+			return CLI_VERSION;
+		case ':':
+			fail(err, errlen, "option '%s' needs an argument",
+			     bad_option(argv, true, opt, sizeof(opt)));
+			return CLI_ERROR;
+		default:
+			fail(err, errlen,
+			     "unknown option '%s' (try 'kestrel --help')",
+			     bad_option(argv, false, opt, sizeof(opt)));
+			return CLI_ERROR;
+		}
+	}
+	if (optind < argc) {
+		if (strcmp(argv[optind - 1], "--") != 0 ||
+		    last_optarg == optind - 1) {
+			fail(err, errlen,
+			     "unexpected argument '%s' (a guest command goes after '--')",
+			     argv[optind]);
+			return CLI_ERROR;
+		}
+		cfg->command = &argv[optind];
+	}
+	if (cfg->command) {
+		fail(err, errlen,
+		     "running a COMMAND in the guest is not supported yet");
+		return CLI_ERROR;
+	}
+	return CLI_RUN;
+}
+
+enum cli_action cli_parse(int argc, char **argv, uint64_t host_mem,
+			  struct vm_config *cfg, char *err, size_t errlen)
+{
+	*cfg = (struct vm_config){ .mem_size = CLI_DEFAULT_MEM, .cpus = 1 };
+	err[0] = '\0';
+	if (argc < 2) {
+		fail(err, errlen, "no command given (try 'kestrel --help')");
+		return CLI_ERROR;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help"))
+		return CLI_HELP;
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+		return CLI_VERSION;
+	if (strcmp(argv[1], "run") != 0) {
+		fail(err, errlen, "unknown command '%s' (try 'kestrel --help')",
+		     argv[1]);
+		return CLI_ERROR;
+	}
+	return parse_run(argc - 1, argv + 1, host_mem, cfg, err, errlen);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KESTREL_VMM_CLI_H
+#define KESTREL_VMM_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KESTREL_VERSION "0.1.0"
+
+#define CLI_DEFAULT_MEM (512ULL << 20)
+#define CLI_MIN_MEM (32ULL << 20)
+/* xAPIC IDs in the MADT are 8 bits and 0xff is the broadcast ID. */
+#define CLI_MAX_CPUS 254
+#define CLI_MAX_TIMEOUT_S (100.0 * 365 * 24 * 3600)
+
+struct vm_config {
+	const char *kernel; /* NULL: pick the host's default kernel */
+	const char *initrd;
+	char *append; /* all --append texts, space-separated; NULL if none */
+	uint64_t mem_size;
+	unsigned int cpus;
+	double timeout_s; /* 0: no timeout */
+	char **command; /* NULL-terminated, after "--"; NULL if none */
+};
+
+enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_ERROR };
+
+/*
+ * Parses "kestrel [--help|--version]" and "kestrel run [OPTIONS] [-- CMD]".
+ * On CLI_ERROR, err holds one line (without the "kestrel: " prefix).
+ * Validates syntax and ranges only; files are checked when loaded.
+ * host_mem is the host's RAM in bytes (0: unknown), the ceiling for -m.
+ */
+enum cli_action cli_parse(int argc, char **argv, uint64_t host_mem,
+			  struct vm_config *cfg, char *err, size_t errlen);
+
+/*
+ * "512M", "4G", "1048576K", "64" (MiB, as QEMU reads a bare number).
+ * Suffixes K, M, G, T, optionally followed by "iB" or "B", any case.
+ * Returns 0, or -1 if malformed or out of 64-bit range.
+ */
+int parse_size(const char *s, uint64_t *out);
+
+/* Frees what cli_parse() allocated in cfg (also after CLI_ERROR). */
+void cli_free(struct vm_config *cfg);
+
+extern const char cli_usage[];
+
+#endif

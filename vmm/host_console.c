@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: MIT
+/* The guest console on kestrel's stdin and stdout. */
+#include "vmm/host_console.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "vmm/log.h"
+
+#define CTRL_A 0x01
+
+static void write_all(int fd, const uint8_t *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				/* An inherited non-blocking stdout. */
+				struct pollfd p = { .fd = fd,
+						    .events = POLLOUT };
+
+				poll(&p, 1, -1);
+				continue;
+			}
+			return; /* EPIPE and the like: nobody is reading */
+		}
+		buf += n;
+		len -= n;
+	}
+}
+
+void host_console_output(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct host_console *hc = ctx;
+
+	write_all(hc->out_fd, buf, len);
+	console_watch_feed(&hc->watch, buf, len);
+}
+
+/*
+ * Handles escapes in terminal input in place; returns the new length.
+ * Ctrl-A x asks to quit; Ctrl-A Ctrl-A is a literal Ctrl-A; Ctrl-A and
+ * anything else is dropped.
+ */
+static size_t filter_escapes(struct host_console *hc, uint8_t *buf, size_t len)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = buf[i];
+
+		if (hc->escape) {
+			hc->escape = false;
+			if (c == 'x' || c == 'X') {
+				if (hc->quit)
+					hc->quit(hc->quit_ctx);
+				return out;
+			}
+			if (c == CTRL_A)
+				buf[out++] = c;
+			continue;
+		}
+		if (c == CTRL_A) {
+			hc->escape = true;
+			continue;
+		}
+		buf[out++] = c;
+	}
+	return out;
+}
+
+static void set_input_interest(struct host_console *hc, bool want)
+{
+	if (!hc->in_polled || hc->in_eof || want != hc->in_paused)
+		return;
+	hc->in_paused = !want;
+	evloop_modify(hc->loop, &hc->in_src, want ? EPOLLIN : 0);
+}
+
+/* Hands pending input to the guest; true when all of it went. */
+static bool flush_pending(struct host_console *hc)
+{
+	if (hc->pending_len && hc->push) {
+		size_t n = hc->push(hc->dev, hc->pending + hc->pending_off,
+				    hc->pending_len);
+
+		hc->pending_off += n;
+		hc->pending_len -= n;
+	}
+	if (hc->pending_len)
+		return false;
+	hc->pending_off = 0;
+	return true;
+}
+
+static void read_input(struct host_console *hc)
+{
+	ssize_t n;
+
+	if (hc->in_eof || !flush_pending(hc))
+		return;
+	n = read(hc->in_fd, hc->pending, sizeof(hc->pending));
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		log_warn("reading stdin: %s", strerror(errno));
+		n = 0;
+	}
+	if (n == 0) {
+		hc->in_eof = true;
+		if (hc->in_polled)
+			evloop_remove(hc->loop, &hc->in_src);
+		return;
+	}
+	if (hc->in_tty)
+		n = filter_escapes(hc, hc->pending, n);
+	hc->pending_len = n;
+	flush_pending(hc);
+}
+
+static void on_input(struct ev_source *src, uint32_t events)
+{
+	struct host_console *hc = src->opaque;
+
+	(void)events;
+	read_input(hc);
+	if (hc->pending_len)
+		set_input_interest(hc, false);
+}
+
+static void on_wake(struct ev_source *src, uint32_t events)
+{
+	struct host_console *hc = src->opaque;
+	uint64_t v;
+
+	(void)events;
+	if (read(src->fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return;
+	if (!flush_pending(hc))
+		return;
+	if (hc->in_polled) {
+		set_input_interest(hc, true);
+		return;
+	}
+	/* Files and /dev/null cannot be polled; they never block either. */
+	read_input(hc);
+}
+
+void host_console_rx_ready(void *ctx)
+{
+	struct host_console *hc = ctx;
+	uint64_t one = 1;
+
+	if (write(hc->wake_src.fd, &one, sizeof(one)) < 0) {
+		/* Only fails when the counter is saturated: already awake. */
+	}
+}
+
+int host_console_init(struct host_console *hc, struct evloop *loop, int in_fd,
+		      int out_fd)
+{
+	memset(hc, 0, sizeof(*hc));
+	hc->in_fd = in_fd;
+	hc->out_fd = out_fd;
+	hc->loop = loop;
+	hc->in_tty = isatty(in_fd);
+	hc->wake_src.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (hc->wake_src.fd < 0)
+		return -errno;
+	hc->wake_src.handler = on_wake;
+	hc->wake_src.opaque = hc;
+	hc->in_src.fd = in_fd;
+	hc->in_src.handler = on_input;
+	hc->in_src.opaque = hc;
+	return 0;
+}
+
+void host_console_attach(struct host_console *hc,
+			 size_t (*push)(void *dev, const uint8_t *buf,
+					size_t len),
+			 void *dev)
+{
+	hc->push = push;
+	hc->dev = dev;
+}
+
+static void enter_raw_mode(struct host_console *hc)
+{
+	struct termios t;
+
+	if (tcgetattr(hc->in_fd, &hc->saved) < 0)
+		return;
+	t = hc->saved;
+	/* Raw input, so keys like Ctrl-C reach the guest; output
+	 * post-processing stays on, so kestrel's own messages keep their
+	 * carriage returns. */
+	t.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |
+		       ICRNL | IXON);
+	t.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+	t.c_cflag &= ~(CSIZE | PARENB);
+	t.c_cflag |= CS8;
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(hc->in_fd, TCSANOW, &t) == 0)
+		hc->raw = true;
+}
+
+int host_console_start(struct host_console *hc)
+{
+	int err;
+
+	err = evloop_add(hc->loop, &hc->wake_src, EPOLLIN);
+	if (err)
+		return err;
+	if (hc->in_tty)
+		enter_raw_mode(hc);
+	/*
+	 * stdin stays blocking: it may share its file description with the
+	 * caller's shell. One read per readiness event never blocks.
+	 */
+	err = evloop_add(hc->loop, &hc->in_src, EPOLLIN);
+	if (err == 0) {
+		hc->in_polled = true;
+		return 0;
+	}
+	if (err != -EPERM)
+		return err;
+	/* A regular file or /dev/null: feed it as the guest takes it. */
+	read_input(hc);
+	return 0;
+}
+
+void host_console_restore(struct host_console *hc)
+{
+	if (hc->raw) {
+		tcsetattr(hc->in_fd, TCSANOW, &hc->saved);
+		hc->raw = false;
+	}
+}
+
+void host_console_destroy(struct host_console *hc)
+{
+	host_console_restore(hc);
+	if (hc->wake_src.fd >= 0)
+		close(hc->wake_src.fd);
+	hc->wake_src.fd = -1;
+}

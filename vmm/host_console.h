@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KESTREL_VMM_HOST_CONSOLE_H
+#define KESTREL_VMM_HOST_CONSOLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <termios.h>
+
+#include "vmm/console_watch.h"
+#include "vmm/evloop.h"
+
+#define HOST_CONSOLE_BUF 4096
+
+/*
+ * kestrel's stdin and stdout, joined to the guest device that is the
+ * console. Input is read on the device thread and handed to the device
+ * while it has room; when it has none, stdin is left unread until the guest
+ * drains its FIFO (back-pressure, nothing dropped). On a terminal, stdin is
+ * in raw mode and Ctrl-A starts an escape: x quits, Ctrl-A sends Ctrl-A.
+ */
+struct host_console {
+	int in_fd, out_fd;
+	bool in_tty, raw;
+	struct termios saved;
+
+	struct evloop *loop;
+	struct ev_source in_src; /* stdin, when it can be polled */
+	struct ev_source wake_src; /* eventfd: the device has room again */
+	bool in_polled, in_paused, in_eof;
+	bool escape;
+
+	uint8_t pending[HOST_CONSOLE_BUF];
+	size_t pending_off, pending_len;
+
+	/* The guest end: returns how many bytes it took. */
+	size_t (*push)(void *dev, const uint8_t *buf, size_t len);
+	void *dev;
+	void (*quit)(void *ctx); /* Ctrl-A x */
+	void *quit_ctx;
+
+	struct console_watch watch;
+};
+
+/* Sets up stdin/stdout (raw mode on a terminal). Returns 0 or -errno. */
+int host_console_init(struct host_console *hc, struct evloop *loop, int in_fd,
+		      int out_fd);
+void host_console_attach(struct host_console *hc,
+			 size_t (*push)(void *dev, const uint8_t *buf,
+					size_t len),
+			 void *dev);
+/* Starts reading stdin; call once the guest device can take input. */
+int host_console_start(struct host_console *hc);
+/* Restores the terminal; safe to call more than once. */
+void host_console_restore(struct host_console *hc);
+void host_console_destroy(struct host_console *hc);
+
+/* Guest console output (any thread). */
+void host_console_output(void *ctx, const uint8_t *buf, size_t len);
+/* The guest device has room for input again (any thread, any lock held). */
+void host_console_rx_ready(void *ctx);
+
+#endif

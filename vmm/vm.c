@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: MIT
+/* VM lifecycle: guest RAM, KVM objects, devices, run, stop, teardown. */
+#include "vmm/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/cpuid.h"
+#include "arch/x86/machine.h"
+#include "vmm/exit_status.h"
+#include "vmm/kernel_file.h"
+#include "vmm/log.h"
+
+#define KVM_DEVICE "/dev/kvm"
+#define DEFAULT_CMDLINE "console=ttyS0 earlyprintk=serial panic=-1"
+
+static void *alloc_ram(uint64_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	/* Large pages cut EPT walks; guest RAM has no place in a core dump. */
+	madvise(p, size, MADV_HUGEPAGE);
+	madvise(p, size, MADV_DONTDUMP);
+	return p;
+}
+
+static char *build_cmdline(const char *append)
+{
+	size_t len =
+		sizeof(DEFAULT_CMDLINE) + (append ? strlen(append) + 1 : 0);
+	char *s = malloc(len);
+
+	if (s)
+		snprintf(s, len, "%s%s%s", DEFAULT_CMDLINE, append ? " " : "",
+			 append ? append : "");
+	return s;
+}
+
+int vm_load(struct vm *vm, const struct vm_config *cfg)
+{
+	struct x86_ram_region ram[2];
+	struct acpi_config acpi = platform_acpi_config(cfg->cpus);
+	struct x86_boot_input in = { 0 };
+	struct file_buf kernel = { 0 }, initrd = { 0 };
+	char err[256];
+	unsigned int n;
+	int ret = -1;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = cfg;
+	vm->kvm_fd = vm->vm_fd = -1;
+	vm->loop.epfd = vm->loop.wakefd = -1;
+	vm->console.wake_src.fd = -1;
+	vm->signal_src.fd = vm->timeout_src.fd = -1;
+	atomic_init(&vm->exit_status, -1);
+	vm->pio.name = "port I/O";
+	vm->mmio.name = "MMIO";
+
+	if (kernel_file_read(cfg->kernel, "kernel", &kernel) ||
+	    (cfg->initrd && kernel_file_read(cfg->initrd, "initrd", &initrd)))
+		goto out;
+
+	n = x86_ram_regions(cfg->mem_size, ram);
+	for (unsigned int i = 0; i < n; i++) {
+		void *host = alloc_ram(ram[i].size);
+
+		if (!host) {
+			log_error("cannot allocate %llu MiB of guest RAM: %s",
+				  (unsigned long long)(ram[i].size >> 20),
+				  strerror(errno));
+			goto out;
+		}
+		gm_add_region(&vm->mem, ram[i].gpa, ram[i].size, host);
+	}
+
+	in.kernel = kernel.data;
+	in.kernel_len = kernel.len;
+	in.initrd = initrd.data;
+	in.initrd_len = initrd.len;
+	in.cmdline = build_cmdline(cfg->append);
+	if (!in.cmdline) {
+		log_error("out of memory");
+		goto out;
+	}
+	if (x86_machine_load(&vm->mem, cfg->mem_size, &acpi, &in, &vm->boot,
+			     err, sizeof(err))) {
+		log_error("%s: %s", kernel.path, err);
+		goto out;
+	}
+	ret = 0;
+out:
+	free((char *)in.cmdline);
+	kernel_file_free(&kernel);
+	kernel_file_free(&initrd);
+	return ret;
+}
+
+static void set_irq(void *ctx, uint32_t gsi, int level)
+{
+	struct vm *vm = ctx;
+	struct kvm_irq_level irq = { .irq = gsi, .level = level };
+
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
+		log_guest("KVM_IRQ_LINE %u: %s", gsi, strerror(errno));
+}
+
+static void on_guest_event(void *ctx, enum guest_event ev)
+{
+	struct vm *vm = ctx;
+
+	switch (ev) {
+	case GUEST_POWEROFF:
+	case GUEST_RESET:
+		vm_stop(vm, atomic_load(&vm->panicked) ? EXIT_GUEST_PANIC :
+							 EXIT_GUEST_OK);
+		break;
+	case GUEST_PANIC:
+		atomic_store(&vm->panicked, true);
+		break;
+	case GUEST_PANIC_END:
+		vm_stop(vm, EXIT_GUEST_PANIC);
+		break;
+	case GUEST_CRASH:
+		log_error("the guest crashed (triple fault)");
+		vm_stop(vm, EXIT_GUEST_PANIC);
+		break;
+	}
+}
+
+static void on_quit(void *ctx)
+{
+	log_error("quit (Ctrl-A x)");
+	vm_stop(ctx, EXIT_SIGNAL_BASE + SIGINT);
+}
+
+static void on_signal(struct ev_source *src, uint32_t events)
+{
+	struct signalfd_siginfo si;
+
+	(void)events;
+	if (read(src->fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	log_error("stopped by signal %d (%s)", (int)si.ssi_signo,
+		  strsignal(si.ssi_signo));
+	vm_stop(src->opaque, EXIT_SIGNAL_BASE + si.ssi_signo);
+}
+
+static void on_timeout(struct ev_source *src, uint32_t events)
+{
+	struct vm *vm = src->opaque;
+
+	(void)events;
+	log_error("timed out after %g seconds", vm->cfg->timeout_s);
+	vm_stop(vm, EXIT_TIMEOUT);
+}
+
+static int kvm_fail(const char *what, int err)
+{
+	log_error("%s failed: %s", what, strerror(-err));
+	return -1;
+}
+
+static int open_kvm(struct vm *vm)
+{
+	int version;
+
+	vm->kvm_fd = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		int err = errno;
+
+		if (err == ENOENT)
+			log_error(
+				"cannot open " KVM_DEVICE
+				": %s (no KVM on this host: enable virtualization or load kvm-intel/kvm-amd)",
+				strerror(err));
+		else if (err == EACCES || err == EPERM)
+			log_error(
+				"cannot open " KVM_DEVICE
+				": %s (add yourself to its group, usually 'kvm')",
+				strerror(err));
+		else
+			log_error("cannot open " KVM_DEVICE ": %s",
+				  strerror(err));
+		return -1;
+	}
+	version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (version != KVM_API_VERSION) {
+		log_error("unsupported KVM API version %d", version);
+		return -1;
+	}
+	static const struct {
+		int cap;
+		const char *name;
+	} needed[] = {
+		{ KVM_CAP_IRQCHIP, "in-kernel irqchip" },
+		{ KVM_CAP_PIT2, "in-kernel PIT" },
+		{ KVM_CAP_USER_MEMORY, "user memory" },
+		{ KVM_CAP_SET_TSS_ADDR, "TSS address" },
+		{ KVM_CAP_EXT_CPUID, "CPUID" },
+		{ KVM_CAP_IMMEDIATE_EXIT, "immediate exit" },
+	};
+	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
+		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, needed[i].cap) <=
+		    0) {
+			log_error("this host's KVM lacks %s support",
+				  needed[i].name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int check_vcpu_limit(struct vm *vm)
+{
+	int max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+
+	if (max <= 0)
+		max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	if (max > 0 && vm->cfg->cpus > (unsigned int)max) {
+		log_error("--cpus %u: this host's KVM runs at most %d vCPUs",
+			  vm->cfg->cpus, max);
+		return -1;
+	}
+	return 0;
+}
+
+static int create_vcpus(struct vm *vm)
+{
+	const char *what;
+	int err;
+
+	vm->vcpus = calloc(vm->cfg->cpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return kvm_fail("allocating vCPUs", -ENOMEM);
+	for (unsigned int i = 0; i < vm->cfg->cpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		v->vm = vm;
+		v->id = i;
+		v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
+		if (v->fd < 0)
+			return kvm_fail("KVM_CREATE_VCPU", -errno);
+		vm->nr_vcpus = i + 1;
+		v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE,
+			      MAP_SHARED, v->fd, 0);
+		if (v->run == MAP_FAILED) {
+			v->run = NULL;
+			return kvm_fail("mapping kvm_run", -errno);
+		}
+		err = x86_vcpu_init(v->fd, vm->cpuid, i, vm->cfg->cpus,
+				    vm->tsc_deadline, &vm->boot, &what);
+		if (err)
+			return kvm_fail(what, err);
+	}
+	return 0;
+}
+
+static int setup_signals_and_timeout(struct vm *vm)
+{
+	sigset_t mask;
+	int err;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	vm->signal_src.fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (vm->signal_src.fd < 0)
+		return kvm_fail("signalfd", -errno);
+	vm->signal_src.handler = on_signal;
+	vm->signal_src.opaque = vm;
+	err = evloop_add(&vm->loop, &vm->signal_src, EPOLLIN);
+	if (err)
+		return kvm_fail("epoll", err);
+
+	if (vm->cfg->timeout_s <= 0)
+		return 0;
+	vm->timeout_src.fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (vm->timeout_src.fd < 0)
+		return kvm_fail("timerfd", -errno);
+	vm->timeout_src.handler = on_timeout;
+	vm->timeout_src.opaque = vm;
+	err = evloop_add(&vm->loop, &vm->timeout_src, EPOLLIN);
+	if (err)
+		return kvm_fail("epoll", err);
+	return 0;
+}
+
+int vm_create(struct vm *vm)
+{
+	const char *what;
+	int err, size;
+
+	if (open_kvm(vm) || check_vcpu_limit(vm))
+		return -1;
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0)
+		return kvm_fail("KVM_CREATE_VM", -errno);
+	err = x86_machine_kvm_init(vm->vm_fd, &what);
+	if (err)
+		return kvm_fail(what, err);
+	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
+		const struct gm_region *r = &vm->mem.region[i];
+		struct kvm_userspace_memory_region mr = {
+			.slot = i,
+			.guest_phys_addr = r->gpa,
+			.memory_size = r->size,
+			.userspace_addr = (uintptr_t)r->host,
+		};
+
+		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
+			return kvm_fail("KVM_SET_USER_MEMORY_REGION", -errno);
+	}
+	size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (size <= 0)
+		return kvm_fail("KVM_GET_VCPU_MMAP_SIZE", -errno);
+	vm->run_size = size;
+	vm->cpuid = x86_supported_cpuid(vm->kvm_fd);
+	if (!vm->cpuid)
+		return kvm_fail("KVM_GET_SUPPORTED_CPUID", -errno);
+	vm->tsc_deadline = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION,
+				 KVM_CAP_TSC_DEADLINE_TIMER) > 0;
+
+	err = evloop_init(&vm->loop);
+	if (err)
+		return kvm_fail("creating the event loop", err);
+	err = host_console_init(&vm->console, &vm->loop, STDIN_FILENO,
+				STDOUT_FILENO);
+	if (err)
+		return kvm_fail("setting up the console", err);
+	vm->events = (struct guest_event_sink){ on_guest_event, vm };
+	vm->console.watch.events = vm->events;
+	vm->console.quit = on_quit;
+	vm->console.quit_ctx = vm;
+	if (platform_init(&vm->platform, &vm->pio, set_irq, vm, &vm->events,
+			  &vm->console)) {
+		log_error("cannot place the platform devices");
+		return -1;
+	}
+	if (create_vcpus(vm) || setup_signals_and_timeout(vm))
+		return -1;
+	return 0;
+}
+
+void vm_stop(struct vm *vm, int status)
+{
+	int running = -1;
+
+	if (!atomic_compare_exchange_strong(&vm->exit_status, &running, status))
+		return;
+	evloop_stop(&vm->loop);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+}
+
+int vm_run(struct vm *vm)
+{
+	int err = host_console_start(&vm->console);
+
+	if (err) {
+		kvm_fail("starting the console", err);
+		return EXIT_KESTREL_FAILED;
+	}
+	if (vm->timeout_src.fd >= 0) {
+		struct itimerspec its = { 0 };
+		double t = vm->cfg->timeout_s;
+
+		its.it_value.tv_sec = (time_t)t;
+		its.it_value.tv_nsec = (long)((t - (double)(time_t)t) * 1e9);
+		if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+			its.it_value.tv_nsec = 1;
+		timerfd_settime(vm->timeout_src.fd, 0, &its, NULL);
+	}
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		err = vcpu_start(&vm->vcpus[i]);
+		if (err) {
+			log_error("cannot start vCPU thread %u: %s", i,
+				  strerror(err));
+			vm_stop(vm, EXIT_KESTREL_FAILED);
+			break;
+		}
+	}
+	/* A vCPU may have stopped the VM before its siblings were running. */
+	if (atomic_load(&vm->exit_status) >= 0)
+		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+			vcpu_kick(&vm->vcpus[i]);
+	err = evloop_run(&vm->loop);
+	if (err) {
+		log_error("event loop failed: %s", strerror(-err));
+		vm_stop(vm, EXIT_KESTREL_FAILED);
+	}
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		if (atomic_load(&vm->vcpus[i].running)) {
+			pthread_join(vm->vcpus[i].thread, NULL);
+			atomic_store(&vm->vcpus[i].running, false);
+		}
+	}
+	host_console_restore(&vm->console);
+	return atomic_load(&vm->exit_status);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		if (v->run)
+			munmap(v->run, vm->run_size);
+		if (v->fd >= 0)
+			close(v->fd);
+	}
+	free(vm->vcpus);
+	free(vm->cpuid);
+	host_console_destroy(&vm->console);
+	if (vm->signal_src.fd >= 0)
+		close(vm->signal_src.fd);
+	if (vm->timeout_src.fd >= 0)
+		close(vm->timeout_src.fd);
+	evloop_destroy(&vm->loop);
+	for (unsigned int i = 0; i < vm->mem.nr_regions; i++)
+		munmap(vm->mem.region[i].host, vm->mem.region[i].size);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+}

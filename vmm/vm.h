@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KESTREL_VMM_VM_H
+#define KESTREL_VMM_VM_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/x86/boot.h"
+#include "vmm/cli.h"
+#include "vmm/evloop.h"
+#include "vmm/guest_event.h"
+#include "vmm/guest_mem.h"
+#include "vmm/host_console.h"
+#include "vmm/iobus.h"
+#include "vmm/platform.h"
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	atomic_bool running;
+};
+
+struct vm {
+	const struct vm_config *cfg;
+	int kvm_fd, vm_fd;
+	size_t run_size;
+	bool tsc_deadline;
+	struct kvm_cpuid2 *cpuid;
+
+	struct guest_mem mem;
+	struct x86_boot_state boot;
+	struct iobus pio, mmio;
+	struct evloop loop;
+	struct host_console console;
+	struct platform platform;
+	struct guest_event_sink events;
+
+	struct vcpu *vcpus;
+	unsigned int nr_vcpus;
+
+	atomic_int exit_status; /* -1 while running */
+	atomic_bool panicked;
+	struct ev_source signal_src, timeout_src;
+};
+
+/*
+ * Building a VM, in the order main() calls it. Every step before vm_run()
+ * only reports (one line, via log_error) and returns -1; the caller then
+ * calls vm_destroy() and exits 125, so no VM ever half-starts.
+ */
+int vm_load(struct vm *vm, const struct vm_config *cfg); /* RAM, images */
+int vm_create(struct vm *vm); /* KVM, devices, vCPUs */
+int vm_run(struct vm *vm); /* returns the exit status */
+void vm_destroy(struct vm *vm);
+
+/* Ends the run with `status` unless it has already ended (any thread). */
+void vm_stop(struct vm *vm, int status);
+
+/* vcpu.c */
+int vcpu_start(struct vcpu *vcpu);
+void vcpu_kick(struct vcpu *vcpu);
+
+#endif
