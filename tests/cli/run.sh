@@ -1,0 +1,115 @@
+#!/bin/sh
+# Bad input from the user: each case must end kestrel with status 125 and
+# exactly one line on stderr saying what is wrong, before any VM exists.
+# These need no KVM. usage: run.sh ./kestrel
+set -u
+KESTREL=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+kernel=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 failed=0
+
+# check NAME EXPECTED_STATUS MESSAGE_REGEX -- ARGS...
+check() {
+	name=$1 want=$2 msg=$3
+	shift 4
+	status=0
+	"$KESTREL" "$@" </dev/null >"$tmp/out" 2>"$tmp/err" || status=$?
+	lines=$(wc -l <"$tmp/err")
+	if [ "$status" = "$want" ] && { [ -z "$msg" ] || grep -Eq -- "$msg" "$tmp/err"; } &&
+		{ [ "$want" != 125 ] || [ "$lines" = 1 ]; }; then
+		pass=$((pass + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL $name: status $status (want $want), stderr ($lines lines):"
+		sed 's/^/     /' "$tmp/err"
+		echo "     (wanted a line matching: $msg)"
+	fi
+}
+
+check help 0 '' -- --help
+grep -q 'Exit status' "$tmp/out" || { echo "FAIL help: no exit statuses in --help"; failed=$((failed + 1)); }
+check version 0 '' -- --version
+grep -q '^kestrel [0-9]' "$tmp/out" || { echo "FAIL version: '$(cat "$tmp/out")'"; failed=$((failed + 1)); }
+check run-help 0 '' -- run --help
+
+check no-args 125 'no command given' --
+check unknown-command 125 "unknown command 'boot'" -- boot
+check unknown-long-option 125 "unknown option '--frobnicate'" -- run --frobnicate
+check unknown-short-option 125 "unknown option '-z'" -- run -z
+check missing-argument 125 "option '--kernel' needs an argument" -- run --kernel
+check missing-argument-short 125 "option '-m' needs an argument" -- run -m
+check stray-argument 125 "unexpected argument 'vmlinuz'" -- run vmlinuz
+check empty-kernel-name 125 'needs a file name' -- run --kernel=
+check memory-not-a-size 125 "--memory 'lots': not a size" -- run -m lots
+check memory-bad-suffix 125 "--memory '12Q': not a size" -- run -m 12Q
+check memory-zero 125 "--memory '0': at least 32 MiB" -- run -m 0
+check memory-tiny 125 "--memory '1M': at least 32 MiB" -- run -m 1M
+check memory-unaligned 125 'not a multiple of 4 KiB' -- run -m 1000001K
+check memory-absurd 125 "more than the host's" -- run -m 64T
+check memory-overflow 125 'not a size' -- run -m 99999999999999999999G
+check cpus-zero 125 "--cpus '0': must be a number from 1 to 254" -- run -c 0
+check cpus-absurd 125 "--cpus '100000': must be a number" -- run -c 100000
+check cpus-not-a-number 125 "--cpus 'two': must be a number" -- run --cpus two
+check timeout-zero 125 "--timeout '0': must be a positive number" -- run --timeout 0
+check timeout-garbage 125 "--timeout 'soon'" -- run --timeout soon
+
+check kernel-missing 125 "cannot open kernel '$tmp/nope': No such file or directory" -- run -k "$tmp/nope"
+check kernel-directory 125 "cannot read kernel '$tmp': Is a directory" -- run -k "$tmp"
+: >"$tmp/empty"
+check kernel-empty 125 "kernel '$tmp/empty' is empty" -- run -k "$tmp/empty"
+check kernel-not-a-kernel 125 'not a Linux kernel' -- run -k /etc/passwd
+head -c 100000 /dev/urandom >"$tmp/random"
+check kernel-random-bytes 125 'not a Linux kernel' -- run -k "$tmp/random"
+printf '\177ELF\002\001\001' >"$tmp/tiny.elf"
+check kernel-truncated-elf 125 'truncated ELF kernel' -- run -k "$tmp/tiny.elf"
+if [ -n "$kernel" ]; then
+	head -c 4096 "$kernel" >"$tmp/trunc"
+	check kernel-truncated-bzimage 125 'truncated bzImage' -- run -k "$tmp/trunc"
+	check initrd-missing 125 "cannot open initrd '$tmp/nope.gz'" -- run -k "$kernel" -i "$tmp/nope.gz"
+	check memory-too-small-for-kernel 125 'too small for this kernel.*more --memory' -- run -k "$kernel" -m 32M
+	head -c 80000000 /dev/zero >"$tmp/big.img"
+	check initrd-too-big 125 'initrd .* do not fit.*more --memory' -- run -k "$kernel" -i "$tmp/big.img" -m 96M
+	long=$(head -c 3000 /dev/zero | tr '\0' x)
+	check cmdline-too-long 125 'kernel command line is [0-9]+ bytes' -- run -k "$kernel" -a "$long"
+	# An unreadable kernel: as root, read it as nobody.
+	cp "$kernel" "$tmp/locked"
+	chmod 000 "$tmp/locked"
+	chmod 755 "$tmp"
+	if [ "$(id -u)" = 0 ]; then
+		status=0
+		setpriv --reuid=nobody --regid=nogroup --clear-groups \
+			"$KESTREL" run -k "$tmp/locked" </dev/null >/dev/null 2>"$tmp/err" || status=$?
+		if [ "$status" = 125 ] && grep -q "cannot open kernel '$tmp/locked': Permission denied" "$tmp/err"; then
+			pass=$((pass + 1))
+		else
+			failed=$((failed + 1))
+			echo "FAIL kernel-unreadable: status $status: $(cat "$tmp/err")"
+		fi
+	else
+		check kernel-unreadable 125 'Permission denied' -- run -k "$tmp/locked"
+	fi
+	# A host without KVM: a clear line, not a crash.
+	if [ ! -e /dev/kvm ]; then
+		check no-kvm 125 'cannot open /dev/kvm: No such file or directory' -- run -k "$kernel"
+	elif [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+		status=0
+		unshare -m sh -c 'mount -t tmpfs none /dev && exec "$0" run -k "$1"' \
+			"$KESTREL" "$kernel" </dev/null >/dev/null 2>"$tmp/err" || status=$?
+		if [ "$status" = 125 ] && grep -q 'cannot open /dev/kvm' "$tmp/err"; then
+			pass=$((pass + 1))
+		else
+			failed=$((failed + 1))
+			echo "FAIL no-kvm: status $status: $(cat "$tmp/err")"
+		fi
+	fi
+else
+	echo "FAIL: no /boot/vmlinuz-* to test kernel-dependent cases (install linux-image-amd64)"
+	failed=$((failed + 1))
+fi
+
+if [ "$failed" != 0 ]; then
+	echo "cli: $pass passed, $failed failed"
+	exit 1
+fi
+echo "cli: all $pass passed"

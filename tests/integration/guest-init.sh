@@ -1,0 +1,16 @@
+#!/bin/sh
+# PID 1 of the test guests: mount the basics, load the initramfs's modules,
+# say it is ready, run the shell command the test put on the kernel command
+# line (base64, as ktest.cmd=, since the kernel's parser eats quotes), then
+# power off.
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+if [ -f /etc/modules ]; then
+	while read -r m; do insmod "$m" || echo "KTEST-INSMOD-FAILED $m"; done </etc/modules
+fi
+echo "KTEST-READY $(uname -r)"
+sh -c "$(sed -n 's/.*ktest\.cmd=\([^ ]*\).*/\1/p' /proc/cmdline | base64 -d)"
+echo "KTEST-STATUS=$?"
+poweroff -f

@@ -1,0 +1,54 @@
+#!/bin/sh
+# Integration tests: boot real kernels under KVM and check what the guests
+# did. Run on a host with /dev/kvm (tests/nested/run.sh provides one).
+# usage: run.sh [TEST_NAME_PATTERN]
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+pattern=${1:-.}
+
+[ -c /dev/kvm ] || { echo "integration: no /dev/kvm (run through tests/nested/run.sh)" >&2; exit 1; }
+KESTREL=$top/kestrel
+[ -x "$KESTREL" ] || { echo "integration: build ./kestrel first" >&2; exit 1; }
+KERNEL=${KESTREL_TEST_KERNEL:-$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -n 1)}
+[ -r "${KERNEL:-}" ] || { echo "integration: no Debian kernel in /boot (install linux-image-amd64)" >&2; exit 1; }
+KVER=${KERNEL##*/vmlinuz-}
+DATA=$top/build/integration
+mkdir -p "$DATA"
+
+# The test initramfs: busybox, the guest init, and the virtio modules.
+INITRD=$DATA/initrd-$KVER.gz
+"$top/tests/data/mkinitramfs.sh" -o "$INITRD" -i "$here/guest-init.sh" -k "$KVER" || exit 1
+VMLINUX=$DATA/vmlinux-$KVER
+[ -s "$VMLINUX" ] || "$top/tests/data/extract-vmlinux.sh" "$KERNEL" "$VMLINUX" || exit 1
+export KESTREL KERNEL KVER INITRD VMLINUX DATA
+
+. "$here/lib.sh"
+for f in "$here"/t-*.sh; do
+	. "$f"
+done
+
+echo "integration: kernel $KERNEL"
+pass=0 failed=
+for t in $(grep -ho '^test_[a-z0-9_]*' "$here"/t-*.sh | grep -E -- "$pattern"); do
+	T=$(mktemp -d "$DATA/$t.XXXXXX")
+	start=$(date +%s)
+	(set -e; "$t") 2>"$T/test-err"
+	if [ $? = 0 ]; then
+		echo "ok   $t ($(($(date +%s) - start))s)"
+		pass=$((pass + 1))
+		rm -rf "$T"
+	else
+		echo "FAIL $t ($(($(date +%s) - start))s)"
+		sed 's/^/     /' "$T/test-err"
+		echo "     --- kestrel stderr:"; tail -n 5 "$T/err" 2>/dev/null | sed 's/^/     /'
+		echo "     --- last console lines:"; tail -n 15 "$T/out" 2>/dev/null | sed 's/^/     /'
+		echo "     (everything is in $T)"
+		failed="$failed $t"
+	fi
+done
+if [ -n "$failed" ]; then
+	echo "integration: $pass passed, failed:$failed"
+	exit 1
+fi
+echo "integration: all $pass passed"

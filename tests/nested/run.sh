@@ -1,0 +1,74 @@
+#!/bin/sh
+# Run a command on a host with KVM. Where /dev/kvm exists this is just the
+# command; otherwise boot a QEMU-emulated (TCG) Linux host whose CPU has AMD SVM
+# -- so its KVM works -- and run the command there, chrooted into this host's
+# root (shared read-only over 9p) with WORKDIR shared writable at the same path.
+#
+# usage: run.sh [-w WORKDIR] [-f] COMMAND [ARG...]
+#   -f  use the nested host even when /dev/kvm exists (to test the harness)
+# Exit status: the command's, or 125 when the nested host itself failed.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+wdir=$(pwd)/build
+force=0
+while getopts w:f opt; do
+	case $opt in
+	w) wdir=$OPTARG ;;
+	f) force=1 ;;
+	*) exit 125 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || { echo "usage: $0 [-w WORKDIR] [-f] COMMAND [ARG...]" >&2; exit 125; }
+
+if [ -c /dev/kvm ] && [ -w /dev/kvm ] && [ $force = 0 ]; then
+	exec "$@"
+fi
+
+mkdir -p "$wdir"
+wdir=$(cd "$wdir" && pwd)
+kver=${NESTED_KVER:-$(ls /lib/modules | sort -V | tail -n 1)}
+kernel=/boot/vmlinuz-$kver
+for f in "$kernel" /bin/busybox; do
+	[ -r "$f" ] || { echo "nested: $f is missing (install linux-image-amd64 busybox-static)" >&2; exit 125; }
+done
+command -v qemu-system-x86_64 >/dev/null ||
+	{ echo "nested: qemu-system-x86_64 is missing (install qemu-system-x86)" >&2; exit 125; }
+
+state=$wdir/.nested
+mkdir -p "$state"
+initrd=$state/l1-$kver.cpio.gz
+if [ ! -s "$initrd" ] || [ "$here/l1-init.sh" -nt "$initrd" ]; then
+	"$here/../data/mkinitramfs.sh" -o "$initrd" -i "$here/l1-init.sh" -k "$kver" \
+		-m ccp -m irqbypass -m kvm -m kvm-amd -m 9pnet -m netfs -m fscache -m 9p \
+		-m virtio_ring -m virtio -m 9pnet_virtio -m virtio_pci_legacy_dev \
+		-m virtio_pci_modern_dev -m virtio_pci
+fi
+
+script=$(mktemp "$state/cmd.XXXXXX")
+{
+	echo "cd '$(pwd)' || exit 125"
+	printf 'exec'
+	for a in "$@"; do printf " '%s'" "$(printf '%s' "$a" | sed "s/'/'\\\\''/g")"; done
+	echo
+} >"$script"
+rm -f "$script.status"
+
+echo "nested: no usable /dev/kvm here; running under nested KVM in a QEMU (TCG) host" >&2
+qemu-system-x86_64 -M q35 -accel tcg,thread=multi -cpu max -smp 2 -m "${NESTED_MEM:-4096}" \
+	-nographic -no-reboot -nodefaults -serial stdio -monitor none \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 quiet panic=-1 nested.wdir=$wdir nested.script=$script" \
+	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
+	-virtfs "local,path=$wdir,mount_tag=work,security_model=none" \
+	</dev/null || true
+
+if [ -s "$script.status" ]; then
+	status=$(cat "$script.status")
+	rm -f "$script" "$script.status"
+	exit "$status"
+fi
+rm -f "$script"
+echo "nested: the nested host ended without reporting a status" >&2
+exit 125

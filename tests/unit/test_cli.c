@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: MIT
+/* cli_parse() and parse_size(): the "kestrel run" command line. */
+#include "unit.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "vmm/cli.h"
+
+#define MAX_ARGS 32
+#define GiB (1ULL << 30)
+#define MiB (1ULL << 20)
+
+struct parsed {
+	enum cli_action action;
+	struct vm_config cfg;
+	char err[256];
+	char *argv[MAX_ARGS];
+};
+
+/*
+ * Runs cli_parse on "kestrel" followed by the NULL-terminated arguments.
+ * The strings must outlive p (cfg points into argv); literals do.
+ */
+static void parse_mem(struct parsed *p, uint64_t host_mem, ...)
+{
+	va_list ap;
+	int argc = 0;
+	char *a;
+
+	memset(p, 0, sizeof(*p));
+	p->argv[argc++] = "kestrel";
+	va_start(ap, host_mem);
+	while ((a = va_arg(ap, char *)) != NULL) {
+		assert_true(argc < MAX_ARGS - 1);
+		p->argv[argc++] = a;
+	}
+	va_end(ap);
+	p->argv[argc] = NULL;
+	memset(p->err, 'X', sizeof(p->err) - 1);
+	p->action = cli_parse(argc, p->argv, host_mem, &p->cfg, p->err,
+			      sizeof(p->err));
+}
+
+#define parse(p, ...) parse_mem(p, 0, __VA_ARGS__, (char *)NULL)
+
+/* Expects CLI_ERROR with a one-line message containing sub. */
+#define expect_error(p, sub)                              \
+	do {                                              \
+		assert_int_equal((p)->action, CLI_ERROR); \
+		assert_true((p)->err[0] != '\0');         \
+		assert_null(strchr((p)->err, '\n'));      \
+		assert_contains((p)->err, sub);           \
+		cli_free(&(p)->cfg);                      \
+	} while (0)
+
+static void test_defaults(void **state)
+{
+	struct parsed p;
+
+	parse(&p, "run");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_string_equal(p.err, "");
+	assert_int_equal(p.cfg.mem_size, 512 * MiB);
+	assert_int_equal(p.cfg.mem_size, CLI_DEFAULT_MEM);
+	assert_int_equal(p.cfg.cpus, 1);
+	assert_null(p.cfg.kernel);
+	assert_null(p.cfg.initrd);
+	assert_null(p.cfg.append);
+	assert_null(p.cfg.command);
+	assert_true(p.cfg.timeout_s == 0);
+	cli_free(&p.cfg);
+}
+
+static void test_long_options(void **state)
+{
+	struct parsed p;
+
+	parse(&p, "run", "--kernel", "bzImage", "--initrd", "initrd.img",
+	      "--append", "quiet", "--memory", "2G", "--cpus", "4", "--timeout",
+	      "30");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_string_equal(p.cfg.kernel, "bzImage");
+	assert_string_equal(p.cfg.initrd, "initrd.img");
+	assert_string_equal(p.cfg.append, "quiet");
+	assert_int_equal(p.cfg.mem_size, 2 * GiB);
+	assert_int_equal(p.cfg.cpus, 4);
+	assert_true(p.cfg.timeout_s == 30.0);
+	cli_free(&p.cfg);
+	assert_null(p.cfg.append);
+}
+
+static void test_long_options_with_equals(void **state)
+{
+	struct parsed p;
+
+	parse(&p, "run", "--kernel=vmlinux", "--memory=1024M", "--cpus=2",
+	      "--timeout=1.5", "--append=a=b");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_string_equal(p.cfg.kernel, "vmlinux");
+	assert_int_equal(p.cfg.mem_size, GiB);
+	assert_int_equal(p.cfg.cpus, 2);
+	assert_true(p.cfg.timeout_s == 1.5);
+	assert_string_equal(p.cfg.append, "a=b");
+	cli_free(&p.cfg);
+}
+
+static void test_short_options(void **state)
+{
+	struct parsed p;
+
+	parse(&p, "run", "-k", "bzImage", "-i", "initrd.img", "-a",
+	      "console=hvc0", "-m", "64M", "-c", "254");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_string_equal(p.cfg.kernel, "bzImage");
+	assert_string_equal(p.cfg.initrd, "initrd.img");
+	assert_string_equal(p.cfg.append, "console=hvc0");
+	assert_int_equal(p.cfg.mem_size, 64 * MiB);
+	assert_int_equal(p.cfg.cpus, 254);
+	cli_free(&p.cfg);
+
+	/* Arguments glued to the option letter. */
+	parse(&p, "run", "-kbz", "-c3", "-m32M");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_string_equal(p.cfg.kernel, "bz");
+	assert_int_equal(p.cfg.cpus, 3);
+	assert_int_equal(p.cfg.mem_size, 32 * MiB);
+	cli_free(&p.cfg);
+}
+
+static void test_append_repeated(void **state)
+{
+	struct parsed p;
+
+	parse(&p, "run", "--append", "a", "-a", "b c", "--append=d");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_string_equal(p.cfg.append, "a b c d");
+	cli_free(&p.cfg);
+	assert_null(p.cfg.append);
+
+	parse(&p, "run", "-a", "", "-a", "x");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_string_equal(p.cfg.append, " x");
+	cli_free(&p.cfg);
+}
+
+static void test_later_option_wins(void **state)
+{
+	struct parsed p;
+
+	parse(&p, "run", "-m", "64M", "-m", "128M", "-c", "2", "-c", "3", "-k",
+	      "a", "-k", "b");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_int_equal(p.cfg.mem_size, 128 * MiB);
+	assert_int_equal(p.cfg.cpus, 3);
+	assert_string_equal(p.cfg.kernel, "b");
+	cli_free(&p.cfg);
+}
+
+static void test_help_and_version(void **state)
+{
+	static const char *const help[] = { "--help", "-h", "help" };
+	static const char *const version[] = { "--version", "-V" };
+	struct parsed p;
+
+	for (size_t i = 0; i < sizeof(help) / sizeof(help[0]); i++) {
+		parse(&p, (char *)help[i]);
+		assert_int_equal(p.action, CLI_HELP);
+		parse(&p, (char *)help[i], "bogus", "--bogus");
+		assert_int_equal(p.action, CLI_HELP);
+	}
+	for (size_t i = 0; i < sizeof(version) / sizeof(version[0]); i++) {
+		parse(&p, (char *)version[i]);
+		assert_int_equal(p.action, CLI_VERSION);
+	}
+	parse(&p, "run", "--help");
+	assert_int_equal(p.action, CLI_HELP);
+	parse(&p, "run", "-k", "bzImage", "-h");
+	assert_int_equal(p.action, CLI_HELP);
+	parse(&p, "run", "--version");
+	assert_int_equal(p.action, CLI_VERSION);
+	parse(&p, "run", "-c", "2", "-V");
+	assert_int_equal(p.action, CLI_VERSION);
+	cli_free(&p.cfg);
+
+	assert_non_null(strstr(cli_usage, "--kernel"));
+	assert_non_null(strstr(cli_usage, "--timeout"));
+}
+
+static void test_no_args(void **state)
+{
+	struct parsed p;
+	char *argv[] = { "kestrel", NULL };
+
+	memset(&p, 0, sizeof(p));
+	p.action = cli_parse(1, argv, 0, &p.cfg, p.err, sizeof(p.err));
+	expect_error(&p, "no command");
+
+	p.action = cli_parse(0, argv, 0, &p.cfg, p.err, sizeof(p.err));
+	expect_error(&p, "no command");
+}
+
+static void test_unknown_command(void **state)
+{
+	struct parsed p;
+
+	parse(&p, "boot");
+	expect_error(&p, "unknown command 'boot'");
+	parse(&p, "version");
+	expect_error(&p, "unknown command");
+	parse(&p, "");
+	expect_error(&p, "unknown command");
+	/* Options go after the command. */
+	parse(&p, "-k", "bzImage", "run");
+	expect_error(&p, "unknown command '-k'");
+}
+
+static void test_unknown_options(void **state)
+{
+	struct parsed p;
+
+	parse(&p, "run", "--bogus");
+	expect_error(&p, "unknown option '--bogus'");
+	parse(&p, "run", "--bogus=3");
+	expect_error(&p, "unknown option '--bogus'");
+	parse(&p, "run", "-k", "bz", "--bogus", "-c", "2");
+	expect_error(&p, "unknown option '--bogus'");
+	parse(&p, "run", "-z");
+	expect_error(&p, "unknown option '-z'");
+	parse(&p, "run", "-m", "64M", "-z");
+	expect_error(&p, "unknown option '-z'");
+	/* --timeout has no short form. */
+	parse(&p, "run", "-t", "5");
+	expect_error(&p, "unknown option '-t'");
+}
+
+/*
+ * An unknown letter inside a cluster of short options, after a long option:
+ * the message must still name '-z'.
+ * BUG (vmm/cli.c bad_option): getopt has not advanced optind while it is
+ * still inside the cluster "-zq", so argv[optind - 1] is the previous
+ * argument "--cpus=2", which starts with "--", and the message names
+ * '--cpus' instead.
+ */
+static void test_unknown_option_in_cluster(void **state)
+{
+	struct parsed p;
+
+	parse(&p, "run", "-zq");
+	expect_error(&p, "unknown option '-z'");
+	parse(&p, "run", "--cpus=2", "-zq");
+	expect_error(&p, "unknown option '-z'");
+}
+
+static void test_missing_argument(void **state)
+{
+	static const char *const opts[] = { "--kernel", "--initrd", "--append",
+					    "--memory", "--cpus",   "--timeout",
+					    "-k",	"-i",	    "-a",
+					    "-m",	"-c" };
+	struct parsed p;
+	char want[64];
+
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		parse(&p, "run", (char *)opts[i]);
+		snprintf(want, sizeof(want), "'%s' needs an argument", opts[i]);
+		expect_error(&p, want);
+		/* The same after other options. */
+		parse(&p, "run", "-c", "2", (char *)opts[i]);
+		expect_error(&p, want);
+	}
+}
+
+static void test_empty_file_names(void **state)
+{
+	struct parsed p;
+
+	parse(&p, "run", "--kernel", "");
+	expect_error(&p, "--kernel needs a file name");
+	parse(&p, "run", "--kernel=");
+	expect_error(&p, "--kernel needs a file name");
+	parse(&p, "run", "-i", "");
+	expect_error(&p, "--initrd needs a file name");
+}
+
+static void test_bad_memory(void **state)
+{
+	static const char *const bad[] = {
+		"abc", "12Q",  "",
+		"-5M", "1.5G", "G",
+		" 1G", "1G ",  "99999999999999999999G"
+	};
+	struct parsed p;
+	char want[64];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		parse(&p, "run", "--memory", (char *)bad[i]);
+		snprintf(want, sizeof(want), "--memory '%s': not a size",
+			 bad[i]);
+		expect_error(&p, want);
+	}
+}
+
+static void test_memory_limits(void **state)
+{
+	struct parsed p;
+
+	parse(&p, "run", "-m", "31M");
+	expect_error(&p, "at least 32 MiB");
+	parse(&p, "run", "-m", "0");
+	expect_error(&p, "at least 32 MiB");
+	parse(&p, "run", "-m", "32767K");
+	expect_error(&p, "at least 32 MiB");
+	parse(&p, "run", "-m", "32M");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_int_equal(p.cfg.mem_size, CLI_MIN_MEM);
+
+	parse(&p, "run", "-m", "1000001K");
+	expect_error(&p, "not a multiple of 4 KiB");
+	parse(&p, "run", "-m", "1000004K");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_int_equal(p.cfg.mem_size, 1000004ULL * 1024);
+
+	parse_mem(&p, GiB, "run", "-m", "2G", (char *)NULL);
+	expect_error(&p, "2048 MiB is more than the host's 1024 MiB");
+	parse_mem(&p, GiB, "run", "-m", "1025M", (char *)NULL);
+	expect_error(&p, "more than the host's");
+	parse_mem(&p, GiB, "run", "-m", "1G", (char *)NULL);
+	assert_int_equal(p.action, CLI_RUN);
+	assert_int_equal(p.cfg.mem_size, GiB);
+	/* host_mem 0: unknown, no ceiling. */
+	parse(&p, "run", "-m", "1T");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_int_equal(p.cfg.mem_size, 1024 * GiB);
+}
+
+static void test_bad_cpus(void **state)
+{
+	static const char *const bad[] = {
+		"0", "255", "x",  "-1",	 "2x",
+		"",  " 2",  "+2", "1e2", "99999999999999999999999"
+	};
+	struct parsed p;
+	char want[64];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		parse(&p, "run", "--cpus", (char *)bad[i]);
+		snprintf(want, sizeof(want),
+			 "--cpus '%s': must be a number from 1 to 254", bad[i]);
+		expect_error(&p, want);
+	}
+	parse(&p, "run", "-c", "1");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_int_equal(p.cfg.cpus, 1);
+}
+
+static void test_bad_timeout(void **state)
+{
+	static const char *const bad[] = { "0",	    "-1",   "abc",   "nan",
+					   "inf",   "",	    "5s",    "0.0",
+					   "1e300", "-inf", "1e-400" };
+	struct parsed p;
+	char want[80];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		parse(&p, "run", "--timeout", (char *)bad[i]);
+		snprintf(want, sizeof(want),
+			 "--timeout '%s': must be a positive number", bad[i]);
+		expect_error(&p, want);
+	}
+	parse(&p, "run", "--timeout", "0.25");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_true(p.cfg.timeout_s == 0.25);
+}
+
+static void test_stray_argument(void **state)
+{
+	struct parsed p;
+
+	parse(&p, "run", "foo");
+	expect_error(&p, "unexpected argument 'foo'");
+	parse(&p, "run", "-k", "bzImage", "foo", "-c", "2");
+	expect_error(&p, "unexpected argument 'foo'");
+	assert_contains(p.err, "after '--'");
+}
+
+/*
+ * "--" given as the text of --append, then a stray word: the word is not a
+ * guest command. BUG (vmm/cli.c parse_run): a command is recognised by
+ * argv[optind - 1] being "--", which is also true when "--" was consumed as
+ * an option's argument, so this reports "not supported yet" (and would run
+ * "foo" in the guest once commands are supported).
+ */
+static void test_dashdash_as_option_argument(void **state)
+{
+	struct parsed p;
+
+	parse(&p, "run", "--append", "--", "foo");
+	expect_error(&p, "unexpected argument 'foo'");
+}
+
+static void test_command_not_supported(void **state)
+{
+	struct parsed p;
+
+	parse(&p, "run", "--", "cmd");
+	expect_error(&p, "not supported yet");
+	parse(&p, "run", "-c", "2", "--", "cmd", "--arg", "-x");
+	expect_error(&p, "not supported yet");
+
+	/* A bare "--" with nothing after it is no command. */
+	parse(&p, "run", "-c", "2", "--");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_null(p.cfg.command);
+	assert_int_equal(p.cfg.cpus, 2);
+}
+
+static void test_reparse_resets_state(void **state)
+{
+	struct parsed p;
+
+	parse(&p, "run", "-k", "a", "-c", "8", "-a", "x");
+	assert_int_equal(p.action, CLI_RUN);
+	cli_free(&p.cfg);
+	/* getopt state and cfg must not leak into the next call. */
+	parse(&p, "run");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_null(p.cfg.kernel);
+	assert_null(p.cfg.append);
+	assert_int_equal(p.cfg.cpus, 1);
+	parse(&p, "run", "-z");
+	expect_error(&p, "'-z'");
+	parse(&p, "run", "-c", "5");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_int_equal(p.cfg.cpus, 5);
+}
+
+static void test_error_message_truncated(void **state)
+{
+	struct vm_config cfg;
+	char *argv[] = { "kestrel", "run", "--bogus-option-with-a-long-name",
+			 NULL };
+	char err[8];
+
+	memset(err, 'X', sizeof(err));
+	assert_int_equal(cli_parse(3, argv, 0, &cfg, err, sizeof(err)),
+			 CLI_ERROR);
+	assert_int_equal(strlen(err), sizeof(err) - 1);
+	cli_free(&cfg);
+}
+
+static void expect_size(const char *s, uint64_t want)
+{
+	uint64_t v = 0xdeadbeef;
+
+	if (parse_size(s, &v) != 0)
+		fail_msg("parse_size(\"%s\") failed", s);
+	if (v != want)
+		fail_msg("parse_size(\"%s\") = %llu, want %llu", s,
+			 (unsigned long long)v, (unsigned long long)want);
+}
+
+static void expect_bad_size(const char *s)
+{
+	uint64_t v = 0xdeadbeef;
+
+	if (parse_size(s, &v) != -1)
+		fail_msg("parse_size(\"%s\") accepted (%llu)", s,
+			 (unsigned long long)v);
+	assert_int_equal(v, 0xdeadbeef);
+}
+
+static void test_parse_size(void **state)
+{
+	expect_size("512M", 512 * MiB);
+	expect_size("4G", 4 * GiB);
+	expect_size("1T", 1024 * GiB);
+	expect_size("64", 64 * MiB);
+	expect_size("1024K", MiB);
+	expect_size("2GiB", 2 * GiB);
+	expect_size("2gb", 2 * GiB);
+	expect_size("2g", 2 * GiB);
+	expect_size("2GB", 2 * GiB);
+	expect_size("2gib", 2 * GiB);
+	expect_size("3k", 3072);
+	expect_size("0", 0);
+	expect_size("007M", 7 * MiB);
+	/* The largest value that fits, per suffix. */
+	expect_size("16777215T", 16777215ULL << 40);
+	expect_size("17592186044415", 17592186044415ULL << 20);
+}
+
+static void test_parse_size_rejects(void **state)
+{
+	static const char *const bad[] = {
+		"G",
+		"1.5G",
+		" 1G",
+		"1G ",
+		"",
+		"-1G",
+		"+1G",
+		"1Q",
+		"1GG",
+		"1GiBB",
+		"1Gi",
+		"1iB",
+		"1B",
+		"0x10",
+		"1 G",
+		"abc",
+		"16777216T",
+		"17592186044416",
+		"99999999999999999999G",
+		"18446744073709551616K",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_bad_size(bad[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_long_options),
+		cmocka_unit_test(test_long_options_with_equals),
+		cmocka_unit_test(test_short_options),
+		cmocka_unit_test(test_append_repeated),
+		cmocka_unit_test(test_later_option_wins),
+		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test(test_no_args),
+		cmocka_unit_test(test_unknown_command),
+		cmocka_unit_test(test_unknown_options),
+		cmocka_unit_test(test_unknown_option_in_cluster),
+		cmocka_unit_test(test_missing_argument),
+		cmocka_unit_test(test_empty_file_names),
+		cmocka_unit_test(test_bad_memory),
+		cmocka_unit_test(test_memory_limits),
+		cmocka_unit_test(test_bad_cpus),
+		cmocka_unit_test(test_bad_timeout),
+		cmocka_unit_test(test_stray_argument),
+		cmocka_unit_test(test_dashdash_as_option_argument),
+		cmocka_unit_test(test_command_not_supported),
+		cmocka_unit_test(test_reparse_resets_state),
+		cmocka_unit_test(test_error_message_truncated),
+		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_parse_size_rejects),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: MIT
+/* The 16550A UART, driven through its eight registers. */
+#include "unit.h"
+
+#include <stdbool.h>
+
+#include "devices/serial.h"
+
+enum {
+	RBR_THR = 0,
+	IER = 1,
+	IIR_FCR = 2,
+	LCR = 3,
+	MCR = 4,
+	LSR = 5,
+	MSR = 6,
+	SCR = 7,
+};
+
+/* What the UART did to the outside world. */
+struct rec {
+	uint8_t out[512];
+	size_t out_len;
+	unsigned int out_calls;
+	int levels[64];
+	unsigned int nr_levels;
+	uint32_t gsi;
+	unsigned int rx_ready;
+};
+
+struct fixture {
+	struct serial s;
+	struct rec r;
+};
+
+static void set_level(void *ctx, uint32_t gsi, int level)
+{
+	struct rec *r = ctx;
+
+	assert_true(r->nr_levels < 64);
+	r->levels[r->nr_levels++] = level;
+	r->gsi = gsi;
+}
+
+static void output(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct rec *r = ctx;
+
+	assert_true(r->out_len + len <= sizeof(r->out));
+	memcpy(r->out + r->out_len, buf, len);
+	r->out_len += len;
+	r->out_calls++;
+}
+
+static void rx_ready(void *ctx)
+{
+	struct rec *r = ctx;
+
+	r->rx_ready++;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = test_calloc(1, sizeof(*f));
+	struct irq_line irq = { set_level, NULL, SERIAL_COM1_IRQ };
+
+	if (!f)
+		return -1;
+	irq.ctx = &f->r;
+	serial_init(&f->s, irq, output, rx_ready, &f->r);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	pthread_mutex_destroy(&f->s.lock);
+	test_free(f);
+	return 0;
+}
+
+static uint8_t rd(struct fixture *f, unsigned int reg)
+{
+	return (uint8_t)serial_io_ops.read(&f->s, reg, 1);
+}
+
+static void wr(struct fixture *f, unsigned int reg, uint8_t v)
+{
+	serial_io_ops.write(&f->s, reg, 1, v);
+}
+
+/* The irq line's current level as the recorder saw it (0 if never set). */
+static int irq_level(const struct fixture *f)
+{
+	return f->r.nr_levels ? f->r.levels[f->r.nr_levels - 1] : 0;
+}
+
+static void test_reset_state(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(rd(f, IER), 0);
+	assert_int_equal(rd(f, IIR_FCR), 0x01); /* no interrupt, no FIFO */
+	assert_int_equal(rd(f, LSR), 0x60); /* THRE | TEMT */
+	/* Nothing attached: CTS, DSR and DCD read as asserted. */
+	assert_int_equal(rd(f, MSR) & 0xf0, 0xb0);
+	assert_int_equal(f->r.nr_levels, 0);
+	assert_int_equal(f->r.out_len, 0);
+}
+
+static void test_scratch(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t vals[] = { 0x00, 0x55, 0xaa, 0xff, 0x5a };
+
+	for (size_t i = 0; i < sizeof(vals); i++) {
+		wr(f, SCR, vals[i]);
+		assert_int_equal(rd(f, SCR), vals[i]);
+	}
+}
+
+static void test_fifo_detection(void **state)
+{
+	struct fixture *f = *state;
+
+	wr(f, IIR_FCR, 0x01);
+	/* The 8250 driver's autoconfig: IIR bits 7:6 set means a 16550A. */
+	assert_int_equal(rd(f, IIR_FCR) & 0xc0, 0xc0);
+	assert_int_equal(rd(f, IIR_FCR), 0xc1);
+	wr(f, IIR_FCR, 0x00);
+	assert_int_equal(rd(f, IIR_FCR) & 0xc0, 0x00);
+}
+
+static void test_divisor_latch(void **state)
+{
+	struct fixture *f = *state;
+
+	wr(f, IER, 0x00);
+	wr(f, LCR, 0x83); /* DLAB, 8N1 */
+	assert_int_equal(rd(f, LCR), 0x83);
+	wr(f, RBR_THR, 0x34);
+	wr(f, IER, 0x12);
+	assert_int_equal(rd(f, RBR_THR), 0x34);
+	assert_int_equal(rd(f, IER), 0x12);
+	/* Writing the divisor transmitted nothing and enabled nothing. */
+	assert_int_equal(f->r.out_len, 0);
+	wr(f, LCR, 0x03);
+	assert_int_equal(rd(f, IER), 0x00);
+	assert_int_equal(f->r.nr_levels, 0);
+	/* The latch keeps its value. */
+	wr(f, LCR, 0x80);
+	assert_int_equal(rd(f, RBR_THR), 0x34);
+	assert_int_equal(rd(f, IER), 0x12);
+	wr(f, LCR, 0x03);
+}
+
+static void test_transmit(void **state)
+{
+	struct fixture *f = *state;
+
+	wr(f, RBR_THR, 'h');
+	assert_int_equal(f->r.out_calls, 1);
+	assert_int_equal(f->r.out_len, 1);
+	assert_int_equal(f->r.out[0], 'h');
+	wr(f, RBR_THR, 'i');
+	wr(f, RBR_THR, 0x00);
+	wr(f, RBR_THR, 0xff);
+	assert_int_equal(f->r.out_len, 4);
+	assert_memory_equal(f->r.out, "hi\0\xff", 4);
+	/* Always ready for more. */
+	assert_int_equal(rd(f, LSR) & 0x60, 0x60);
+	/* No interrupt while THRI is off. */
+	assert_int_equal(f->r.nr_levels, 0);
+}
+
+static void test_thre_interrupt(void **state)
+{
+	struct fixture *f = *state;
+
+	wr(f, IIR_FCR, 0x01);
+	wr(f, IER, 0x02); /* THRI */
+	assert_int_equal(f->r.nr_levels, 1);
+	assert_int_equal(f->r.levels[0], 1);
+	assert_int_equal(f->r.gsi, SERIAL_COM1_IRQ);
+
+	/* Reading IIR reports THRE and acknowledges it. */
+	assert_int_equal(rd(f, IIR_FCR), 0xc2);
+	assert_int_equal(f->r.nr_levels, 2);
+	assert_int_equal(f->r.levels[1], 0);
+	assert_int_equal(rd(f, IIR_FCR), 0xc1);
+	assert_int_equal(f->r.nr_levels, 2);
+
+	/* The next transmitted byte empties THR again: raised again. */
+	wr(f, RBR_THR, 'x');
+	assert_int_equal(irq_level(f), 1);
+	assert_int_equal(rd(f, IIR_FCR), 0xc2);
+	assert_int_equal(irq_level(f), 0);
+
+	/* Disabling THRI with one pending lowers the line. */
+	wr(f, RBR_THR, 'y');
+	assert_int_equal(irq_level(f), 1);
+	wr(f, IER, 0x00);
+	assert_int_equal(irq_level(f), 0);
+	assert_int_equal(rd(f, IIR_FCR), 0xc1);
+
+	/* Only level changes are signalled, never the same level twice. */
+	for (unsigned int i = 1; i < f->r.nr_levels; i++)
+		assert_int_not_equal(f->r.levels[i], f->r.levels[i - 1]);
+}
+
+static void test_receive(void **state)
+{
+	struct fixture *f = *state;
+	const uint8_t in[] = "abc";
+
+	/* Receive interrupts off: the bytes wait on the host side. */
+	assert_int_equal(serial_receive(&f->s, in, 3), 0);
+	assert_int_equal(rd(f, LSR) & 0x01, 0);
+	assert_int_equal(f->r.nr_levels, 0);
+
+	/* The driver opens the port: rx_ready says "retry now". */
+	wr(f, IIR_FCR, 0x01);
+	wr(f, IER, 0x01);
+	assert_int_equal(f->r.rx_ready, 1);
+	assert_int_equal(f->r.nr_levels, 0);
+
+	assert_int_equal(serial_receive(&f->s, in, 3), 3);
+	assert_int_equal(rd(f, LSR) & 0x01, 0x01);
+	assert_int_equal(irq_level(f), 1);
+	assert_int_equal(rd(f, IIR_FCR), 0xc4); /* received data available */
+
+	assert_int_equal(rd(f, RBR_THR), 'a');
+	assert_int_equal(rd(f, RBR_THR), 'b');
+	assert_int_equal(f->r.rx_ready, 1);
+	assert_int_equal(irq_level(f), 1);
+	assert_int_equal(rd(f, RBR_THR), 'c');
+	/* FIFO drained: room again, line lowered, DR clear. */
+	assert_int_equal(f->r.rx_ready, 2);
+	assert_int_equal(irq_level(f), 0);
+	assert_int_equal(rd(f, LSR) & 0x01, 0);
+	assert_int_equal(rd(f, IIR_FCR), 0xc1);
+	/* Reading an empty RBR returns nothing new and calls nobody. */
+	rd(f, RBR_THR);
+	assert_int_equal(f->r.rx_ready, 2);
+
+	/* Re-enabling an already enabled RDI is no new reader. */
+	wr(f, IER, 0x01);
+	assert_int_equal(f->r.rx_ready, 2);
+	/* Nothing to transmit went out. */
+	assert_int_equal(f->r.out_len, 0);
+}
+
+static void test_receive_fifo_full(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t in[SERIAL_RX_FIFO + 44];
+
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)i;
+	wr(f, IER, 0x01);
+	assert_int_equal(serial_receive(&f->s, in, sizeof(in)), SERIAL_RX_FIFO);
+	assert_int_equal(serial_receive(&f->s, in, 1), 0);
+	for (size_t i = 0; i < SERIAL_RX_FIFO; i++)
+		assert_int_equal(rd(f, RBR_THR), (uint8_t)i);
+	assert_int_equal(rd(f, LSR) & 0x01, 0);
+	/* Wrapped around the ring: order kept. */
+	assert_int_equal(serial_receive(&f->s, in + 10, 5), 5);
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(rd(f, RBR_THR), (uint8_t)(10 + i));
+}
+
+static void test_fifo_clear(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int ready;
+
+	wr(f, IER, 0x01);
+	assert_int_equal(serial_receive(&f->s, (const uint8_t *)"xyz", 3), 3);
+	assert_int_equal(irq_level(f), 1);
+	ready = f->r.rx_ready;
+	wr(f, IIR_FCR, 0x03); /* enable + clear RX */
+	assert_int_equal(rd(f, LSR) & 0x01, 0);
+	assert_int_equal(irq_level(f), 0);
+	assert_int_equal(f->r.rx_ready, ready + 1);
+}
+
+static void test_loopback(void **state)
+{
+	struct fixture *f = *state;
+
+	wr(f, IER, 0x01);
+	wr(f, MCR, 0x1a); /* LOOP | OUT2 | RTS */
+	assert_int_equal(rd(f, MCR), 0x1a);
+	/* RTS -> CTS, OUT2 -> DCD; DTR and OUT1 off -> DSR, RI off. */
+	assert_int_equal(rd(f, MSR) & 0xf0, 0x90);
+
+	wr(f, RBR_THR, 0x5a);
+	wr(f, RBR_THR, 0xa5);
+	assert_int_equal(f->r.out_len, 0);
+	assert_int_equal(rd(f, LSR) & 0x01, 0x01);
+	assert_int_equal(rd(f, RBR_THR), 0x5a);
+	assert_int_equal(rd(f, RBR_THR), 0xa5);
+	assert_int_equal(rd(f, LSR) & 0x01, 0);
+
+	wr(f, MCR, 0x1f); /* all four outputs */
+	assert_int_equal(rd(f, MSR) & 0xf0, 0xf0);
+
+	/* Leaving loopback: transmission goes out again. */
+	wr(f, MCR, 0x0b);
+	assert_int_equal(rd(f, MSR) & 0xf0, 0xb0);
+	wr(f, RBR_THR, 'o');
+	assert_int_equal(f->r.out_len, 1);
+	assert_int_equal(f->r.out[0], 'o');
+}
+
+static void test_msr_deltas(void **state)
+{
+	struct fixture *f = *state;
+
+	/* Loopback with all outputs low drops CTS, DSR, DCD: deltas set. */
+	wr(f, MCR, 0x10);
+	assert_int_equal(rd(f, MSR), 0x0b); /* DDCD | DDSR | DCTS */
+	/* Reading MSR clears the deltas. */
+	assert_int_equal(rd(f, MSR), 0x00);
+	/* A modem status interrupt for a change, once enabled. */
+	wr(f, IER, 0x08);
+	wr(f, MCR, 0x12); /* RTS -> CTS */
+	assert_int_equal(irq_level(f), 1);
+	assert_int_equal(rd(f, IIR_FCR) & 0x0f, 0x00);
+	assert_int_equal(rd(f, MSR), 0x11);
+	assert_int_equal(irq_level(f), 0);
+}
+
+static void test_unknown_offsets(void **state)
+{
+	struct fixture *f = *state;
+
+	/* LSR and MSR are read-only. */
+	wr(f, LSR, 0x00);
+	assert_int_equal(rd(f, LSR), 0x60);
+	wr(f, MSR, 0x00);
+	assert_int_equal(rd(f, MSR) & 0xf0, 0xb0);
+	/* Past the eight registers (a wider bus range): all ones, no effect. */
+	assert_int_equal(rd(f, 8), 0xff);
+	wr(f, 8, 0x12);
+	assert_int_equal(f->r.out_len, 0);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_reset_state),	T(test_scratch),
+		T(test_fifo_detection), T(test_divisor_latch),
+		T(test_transmit),	T(test_thre_interrupt),
+		T(test_receive),	T(test_receive_fifo_full),
+		T(test_fifo_clear),	T(test_loopback),
+		T(test_msr_deltas),	T(test_unknown_offsets),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
