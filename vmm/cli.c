@@ -13,7 +13,7 @@
 #include <string.h>
 
 const char cli_usage[] =
-	"usage: kestrel run [OPTIONS] [-- COMMAND [ARG...]]\n"
+	"usage: kestrel run [OPTIONS]\n"
 	"       kestrel --help | --version\n"
 	"\n"
 	"Boot a Linux kernel in a KVM virtual machine.\n"

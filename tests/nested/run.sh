@@ -58,8 +58,9 @@ rm -f "$script.status"
 echo "nested: no usable /dev/kvm here; running under nested KVM in a QEMU (TCG) host" >&2
 qemu-system-x86_64 -M q35 -accel tcg,thread=multi -cpu max -smp 2 -m "${NESTED_MEM:-4096}" \
 	-nographic -no-reboot -nodefaults -serial stdio -monitor none \
+	-bios /usr/share/qemu/qboot.rom \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 quiet panic=-1 nested.wdir=$wdir nested.script=$script" \
+	-append "console=ttyS0 loglevel=0 edd=off panic=-1 nested.wdir=$wdir nested.script=$script" \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$wdir,mount_tag=work,security_model=none" \
 	</dev/null || true
