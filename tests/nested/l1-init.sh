@@ -14,7 +14,6 @@ script=$(arg nested.script)
 
 mkdir -p /host
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro host /host
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 work "/host$wdir"
 mount -t proc proc /host/proc
 mount -t sysfs sys /host/sys
 mount -t devtmpfs dev /host/dev
@@ -23,6 +22,9 @@ mount -t devpts devpts /host/dev/pts
 mount -t tmpfs tmp /host/tmp
 mount -t tmpfs run /host/run
 mount -t tmpfs shm /host/dev/shm
+# Last, so no tmpfs above hides it; under a tmpfs its mount point is new.
+mkdir -p "/host$wdir" 2>/dev/null
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 work "/host$wdir"
 ip link set lo up
 
 if [ -e /dev/kvm ]; then
