@@ -55,7 +55,7 @@ cli-tests: kestrel
 	@tests/cli/run.sh ./kestrel
 
 integration: kestrel
-	@tests/nested/run.sh -w $(BUILD) tests/integration/run.sh
+	@tests/nested/run.sh -w $(CURDIR) tests/integration/run.sh
 
 # Compile everything with clang as well, so both compilers stay clean.
 clang-build:
@@ -72,7 +72,7 @@ check:
 run:
 	@scripts/deps.sh run
 	@$(MAKE) --no-print-directory kestrel
-	@tests/nested/run.sh -w $(BUILD) scripts/run-demo.sh
+	@tests/nested/run.sh -w $(CURDIR) scripts/run-demo.sh
 
 format:
 	clang-format -i $(SRCS) $(wildcard */*.h */*/*.h tests/unit/*.[ch])

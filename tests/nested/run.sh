@@ -2,15 +2,16 @@
 # Run a command on a host with KVM. Where /dev/kvm exists this is just the
 # command; otherwise boot a QEMU-emulated (TCG) Linux host whose CPU has AMD SVM
 # -- so its KVM works -- and run the command there, chrooted into this host's
-# root (shared read-only over 9p) with WORKDIR shared writable at the same path.
+# root (shared read-only over 9p) with WORKDIR shared writable at the same
+# path. /tmp, /run and /dev/shm are fresh tmpfs mounts there.
 #
-# usage: run.sh [-w WORKDIR] [-f] COMMAND [ARG...]
+# usage: run.sh [-w WORKDIR] [-f] COMMAND [ARG...]   (WORKDIR: default .)
 #   -f  use the nested host even when /dev/kvm exists (to test the harness)
 # Exit status: the command's, or 125 when the nested host itself failed.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-wdir=$(pwd)/build
+wdir=$(pwd)
 force=0
 while getopts w:f opt; do
 	case $opt in
