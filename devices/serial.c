@@ -104,6 +104,16 @@ static void set_modem_inputs(struct serial *s)
 	s->msr = (s->msr & MSR_DELTA) | now;
 }
 
+/*
+ * Whether the guest driver listens: receive interrupts on, and not testing
+ * the chip in loopback. Until then input waits on the host side, since the
+ * driver clears the FIFO as it starts, and nothing may be lost.
+ */
+static bool accepting(const struct serial *s)
+{
+	return (s->ier & IER_RDI) && !(s->mcr & MCR_LOOP);
+}
+
 static size_t rx_push(struct serial *s, const uint8_t *buf, size_t len)
 {
 	size_t n = 0;
@@ -190,9 +200,11 @@ static void serial_write(void *opaque, uint64_t off, unsigned int size,
 {
 	struct serial *s = opaque;
 	uint8_t v = value, old;
+	bool was_accepting;
 
 	(void)size;
 	pthread_mutex_lock(&s->lock);
+	was_accepting = accepting(s);
 	switch (off) {
 	case REG_DATA:
 		if (s->lcr & LCR_DLAB)
@@ -210,9 +222,6 @@ static void serial_write(void *opaque, uint64_t off, unsigned int size,
 		/* Enabling the THR-empty interrupt with THR empty raises it. */
 		if ((s->ier & IER_THRI) && !(old & IER_THRI))
 			s->thr_interrupt = true;
-		/* A reader just opened the port: let held input in. */
-		if ((s->ier & IER_RDI) && !(old & IER_RDI) && s->rx_ready)
-			s->rx_ready(s->ctx);
 		break;
 	case REG_IIR_FCR:
 		s->fcr = v & (FCR_ENABLE | 0xc0);
@@ -235,6 +244,8 @@ static void serial_write(void *opaque, uint64_t off, unsigned int size,
 	default: /* LSR and MSR are read-only */
 		break;
 	}
+	if (!was_accepting && accepting(s) && s->rx_ready)
+		s->rx_ready(s->ctx); /* let held input in */
 	update_irq(s);
 	pthread_mutex_unlock(&s->lock);
 }
@@ -263,18 +274,7 @@ size_t serial_receive(struct serial *s, const uint8_t *buf, size_t len)
 	size_t n;
 
 	pthread_mutex_lock(&s->lock);
-	/*
-	 * Input waits on the host side until the guest driver listens (enables
-	 * the receive interrupt): the driver clears the FIFO when it starts,
-	 * and nothing should be lost to that. In loopback the receiver hears
-	 * only the transmitter.
-	 */
-	if (s->mcr & MCR_LOOP)
-		n = len;
-	else if (!(s->ier & IER_RDI))
-		n = 0;
-	else
-		n = rx_push(s, buf, len);
+	n = accepting(s) ? rx_push(s, buf, len) : 0;
 	update_irq(s);
 	pthread_mutex_unlock(&s->lock);
 	return n;

@@ -315,6 +315,26 @@ static void test_loopback(void **state)
 	assert_int_equal(f->r.out[0], 'o');
 }
 
+/* The 8250 probe runs in loopback: host input must wait, never vanish. */
+static void test_input_held_during_loopback(void **state)
+{
+	struct fixture *f = *state;
+	const uint8_t in[] = "typed";
+	unsigned int ready;
+
+	wr(f, IER, 0x01);
+	wr(f, MCR, 0x1a);
+	assert_int_equal(serial_receive(&f->s, in, 5), 0);
+	wr(f, IIR_FCR, 0x07); /* the probe clears the FIFOs */
+	assert_int_equal(serial_receive(&f->s, in, 5), 0);
+	ready = f->r.rx_ready;
+	wr(f, MCR, 0x0b); /* probe over: the receiver listens again */
+	assert_int_equal(f->r.rx_ready, ready + 1);
+	assert_int_equal(serial_receive(&f->s, in, 5), 5);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(rd(f, RBR_THR), in[i]);
+}
+
 static void test_msr_deltas(void **state)
 {
 	struct fixture *f = *state;
@@ -352,12 +372,19 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_reset_state),	T(test_scratch),
-		T(test_fifo_detection), T(test_divisor_latch),
-		T(test_transmit),	T(test_thre_interrupt),
-		T(test_receive),	T(test_receive_fifo_full),
-		T(test_fifo_clear),	T(test_loopback),
-		T(test_msr_deltas),	T(test_unknown_offsets),
+		T(test_reset_state),
+		T(test_scratch),
+		T(test_fifo_detection),
+		T(test_divisor_latch),
+		T(test_transmit),
+		T(test_thre_interrupt),
+		T(test_receive),
+		T(test_receive_fifo_full),
+		T(test_fifo_clear),
+		T(test_loopback),
+		T(test_input_held_during_loopback),
+		T(test_msr_deltas),
+		T(test_unknown_offsets),
 	};
 #undef T
 
