@@ -77,12 +77,19 @@ static size_t filter_escapes(struct host_console *hc, uint8_t *buf, size_t len)
 	return out;
 }
 
+/*
+ * Pausing takes stdin out of epoll altogether: a hung-up pipe reports
+ * EPOLLHUP whatever the event mask, and would spin the loop.
+ */
 static void set_input_interest(struct host_console *hc, bool want)
 {
 	if (!hc->in_polled || hc->in_eof || want != hc->in_paused)
 		return;
 	hc->in_paused = !want;
-	evloop_modify(hc->loop, &hc->in_src, want ? EPOLLIN : 0);
+	if (want)
+		evloop_add(hc->loop, &hc->in_src, EPOLLIN);
+	else
+		evloop_remove(hc->loop, &hc->in_src);
 }
 
 /* Hands pending input to the guest; true when all of it went. */
@@ -115,9 +122,9 @@ static void read_input(struct host_console *hc)
 		n = 0;
 	}
 	if (n == 0) {
-		hc->in_eof = true;
-		if (hc->in_polled)
+		if (hc->in_polled && !hc->in_paused)
 			evloop_remove(hc->loop, &hc->in_src);
+		hc->in_eof = true;
 		return;
 	}
 	if (hc->in_tty)

@@ -8,7 +8,7 @@ top=$(cd "$here/../.." && pwd)
 pattern=${1:-.}
 
 [ -c /dev/kvm ] || { echo "integration: no /dev/kvm (run through tests/nested/run.sh)" >&2; exit 1; }
-KESTREL=$top/kestrel
+KESTREL=${KESTREL:-$top/kestrel}
 [ -x "$KESTREL" ] || { echo "integration: build ./kestrel first" >&2; exit 1; }
 KERNEL=${KESTREL_TEST_KERNEL:-$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -n 1)}
 [ -r "${KERNEL:-}" ] || { echo "integration: no Debian kernel in /boot (install linux-image-amd64)" >&2; exit 1; }
