@@ -105,13 +105,16 @@ static void set_modem_inputs(struct serial *s)
 }
 
 /*
- * Whether the guest driver listens: receive interrupts on, and not testing
- * the chip in loopback. Until then input waits on the host side, since the
- * driver clears the FIFO as it starts, and nothing may be lost.
+ * Whether the guest driver listens: receive interrupts on and routed to
+ * the CPU (OUT2 gates the IRQ on a PC), and not testing the chip in
+ * loopback. Until then input waits on the host side: the driver probes
+ * the chip (briefly enabling every interrupt) and clears the FIFO as the
+ * port starts, and nothing typed or piped in may be lost to either.
  */
 static bool accepting(const struct serial *s)
 {
-	return (s->ier & IER_RDI) && !(s->mcr & MCR_LOOP);
+	return (s->ier & IER_RDI) && (s->mcr & MCR_OUT2) &&
+	       !(s->mcr & MCR_LOOP);
 }
 
 static size_t rx_push(struct serial *s, const uint8_t *buf, size_t len)

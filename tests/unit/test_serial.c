@@ -220,9 +220,15 @@ static void test_receive(void **state)
 	assert_int_equal(rd(f, LSR) & 0x01, 0);
 	assert_int_equal(f->r.nr_levels, 0);
 
-	/* The driver opens the port: rx_ready says "retry now". */
+	/* RDI on but OUT2 off: the interrupt would not reach the CPU. */
 	wr(f, IIR_FCR, 0x01);
 	wr(f, IER, 0x01);
+	assert_int_equal(f->r.rx_ready, 0);
+	assert_int_equal(serial_receive(&f->s, in, 3), 0);
+	assert_int_equal(rd(f, LSR) & 0x01, 0);
+
+	/* The driver opens the port: rx_ready says "retry now". */
+	wr(f, MCR, 0x0b); /* DTR | RTS | OUT2 */
 	assert_int_equal(f->r.rx_ready, 1);
 	assert_int_equal(f->r.nr_levels, 0);
 
@@ -247,9 +253,42 @@ static void test_receive(void **state)
 
 	/* Re-enabling an already enabled RDI is no new reader. */
 	wr(f, IER, 0x01);
+	wr(f, MCR, 0x0b);
 	assert_int_equal(f->r.rx_ready, 2);
 	/* Nothing to transmit went out. */
 	assert_int_equal(f->r.out_len, 0);
+}
+
+/* Each of the three conditions alone closes the receiver again. */
+static void test_receive_gates(void **state)
+{
+	struct fixture *f = *state;
+	const uint8_t in[] = "q";
+
+	wr(f, IER, 0x01);
+	wr(f, MCR, 0x0b);
+	assert_int_equal(f->r.rx_ready, 1);
+	assert_int_equal(serial_receive(&f->s, in, 1), 1);
+	assert_int_equal(rd(f, RBR_THR), 'q');
+
+	wr(f, MCR, 0x03); /* OUT2 off */
+	assert_int_equal(serial_receive(&f->s, in, 1), 0);
+	wr(f, MCR, 0x0b);
+	assert_int_equal(serial_receive(&f->s, in, 1), 1);
+	assert_int_equal(rd(f, RBR_THR), 'q');
+
+	wr(f, IER, 0x00); /* RDI off */
+	assert_int_equal(serial_receive(&f->s, in, 1), 0);
+	wr(f, IER, 0x01);
+	assert_int_equal(serial_receive(&f->s, in, 1), 1);
+	assert_int_equal(rd(f, RBR_THR), 'q');
+
+	wr(f, MCR, 0x1b); /* loopback */
+	assert_int_equal(serial_receive(&f->s, in, 1), 0);
+	wr(f, MCR, 0x0b);
+	assert_int_equal(serial_receive(&f->s, in, 1), 1);
+	assert_int_equal(rd(f, RBR_THR), 'q');
+	assert_int_equal(rd(f, LSR) & 0x01, 0);
 }
 
 static void test_receive_fifo_full(void **state)
@@ -260,6 +299,7 @@ static void test_receive_fifo_full(void **state)
 	for (size_t i = 0; i < sizeof(in); i++)
 		in[i] = (uint8_t)i;
 	wr(f, IER, 0x01);
+	wr(f, MCR, 0x08);
 	assert_int_equal(serial_receive(&f->s, in, sizeof(in)), SERIAL_RX_FIFO);
 	assert_int_equal(serial_receive(&f->s, in, 1), 0);
 	for (size_t i = 0; i < SERIAL_RX_FIFO; i++)
@@ -277,6 +317,7 @@ static void test_fifo_clear(void **state)
 	unsigned int ready;
 
 	wr(f, IER, 0x01);
+	wr(f, MCR, 0x0b);
 	assert_int_equal(serial_receive(&f->s, (const uint8_t *)"xyz", 3), 3);
 	assert_int_equal(irq_level(f), 1);
 	ready = f->r.rx_ready;
@@ -335,6 +376,66 @@ static void test_input_held_during_loopback(void **state)
 		assert_int_equal(rd(f, RBR_THR), in[i]);
 }
 
+/*
+ * The 8250 driver's probe and startup, in order (autoconfig() and
+ * serial8250_do_startup()): the IER test enables every interrupt with MCR
+ * still 0, the FIFOs are cleared, the loopback test runs, then the port
+ * opens with MCR = DTR|RTS|OUT2 and IER = RLSI|RDI. Input offered at any
+ * point before that must be refused -- accepted, it would be wiped by the
+ * FIFO clears -- and rx_ready must announce the open port.
+ */
+static void test_probe_cannot_swallow_input(void **state)
+{
+	struct fixture *f = *state;
+	const uint8_t in[] = "root\n";
+	unsigned int ready;
+
+	/* autoconfig: the IER test. */
+	wr(f, IER, 0x00);
+	assert_int_equal(rd(f, IER), 0x00);
+	wr(f, IER, 0x0f);
+	assert_int_equal(rd(f, IER) & 0x0f, 0x0f);
+	assert_int_equal(serial_receive(&f->s, in, 5), 0);
+	assert_int_equal(rd(f, LSR) & 0x01, 0);
+	wr(f, IER, 0x00);
+	/* FIFO detection, clearing both FIFOs. */
+	wr(f, IIR_FCR, 0x07);
+	assert_int_equal(rd(f, IIR_FCR) & 0xc0, 0xc0);
+	assert_int_equal(serial_receive(&f->s, in, 5), 0);
+	wr(f, IIR_FCR, 0x00);
+	/* The loopback test. */
+	wr(f, MCR, 0x1a);
+	assert_int_equal(rd(f, MSR) & 0xf0, 0x90);
+	assert_int_equal(serial_receive(&f->s, in, 5), 0);
+	wr(f, MCR, 0x00);
+
+	/* serial8250_do_startup: clear the FIFOs and the interrupt state. */
+	wr(f, IIR_FCR, 0x07);
+	wr(f, IIR_FCR, 0x00);
+	rd(f, LSR);
+	rd(f, RBR_THR);
+	rd(f, IIR_FCR);
+	rd(f, MSR);
+	wr(f, LCR, 0x03);
+	assert_int_equal(serial_receive(&f->s, in, 5), 0);
+	ready = f->r.rx_ready;
+	wr(f, MCR, 0x0b);
+	/* Not yet: RDI is still off. */
+	assert_int_equal(f->r.rx_ready, ready);
+	assert_int_equal(serial_receive(&f->s, in, 5), 0);
+	wr(f, IER, 0x05);
+	assert_int_equal(f->r.rx_ready, ready + 1);
+
+	/* Now the bytes go in, all of them, and raise the interrupt. */
+	assert_int_equal(serial_receive(&f->s, in, 5), 5);
+	assert_int_equal(irq_level(f), 1);
+	assert_int_equal(rd(f, IIR_FCR) & 0x0f, 0x04);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(rd(f, RBR_THR), in[i]);
+	assert_int_equal(rd(f, LSR) & 0x01, 0);
+	assert_int_equal(irq_level(f), 0);
+}
+
 static void test_msr_deltas(void **state)
 {
 	struct fixture *f = *state;
@@ -379,10 +480,12 @@ int main(void)
 		T(test_transmit),
 		T(test_thre_interrupt),
 		T(test_receive),
+		T(test_receive_gates),
 		T(test_receive_fifo_full),
 		T(test_fifo_clear),
 		T(test_loopback),
 		T(test_input_held_during_loopback),
+		T(test_probe_cannot_swallow_input),
 		T(test_msr_deltas),
 		T(test_unknown_offsets),
 	};
