@@ -31,6 +31,9 @@ unsigned int x86_e820_build(uint64_t mem_size, struct e820_entry *e,
 	if (low > X86_HIGH_RAM_START)
 		n = add(e, n, max, X86_HIGH_RAM_START, low - X86_HIGH_RAM_START,
 			E820_TYPE_RAM);
+	/* Linux trusts ECAM only where the firmware reserved it. */
+	n = add(e, n, max, X86_PCI_ECAM_BASE, X86_PCI_ECAM_SIZE,
+		E820_TYPE_RESERVED);
 	n = add(e, n, max, X86_4G, high, E820_TYPE_RAM);
 	return n;
 }

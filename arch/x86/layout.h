@@ -16,7 +16,8 @@
  *   0x000f_fff0  reset vector: a stub that pulses the i8042 reset line
  *   0x0010_0000  RAM: kernel (at its preferred address when it fits), initrd
  *                at the top of low RAM
- *   0xc000_0000  32-bit MMIO hole: device MMIO, IOAPIC, LAPIC
+ *   0xc000_0000  32-bit MMIO hole: PCI BAR window (512 MiB),
+ *   0xe000_0000    PCI ECAM (bus 0), virtio-mmio devices, IOAPIC, LAPIC
  *   0x1_0000_0000  RAM above the hole, when there is more than 3 GiB
  */
 #define X86_GDT_ADDR 0x500ULL
@@ -37,6 +38,13 @@
 
 #define X86_MMIO_HOLE_START 0xc0000000ULL
 #define X86_4G 0x100000000ULL
+
+#define X86_PCI_WINDOW_BASE 0xc0000000ULL
+#define X86_PCI_WINDOW_SIZE 0x20000000ULL
+#define X86_PCI_ECAM_BASE 0xe0000000ULL
+#define X86_PCI_ECAM_SIZE 0x100000ULL /* bus 0: 32 slots x 8 functions x 4K */
+#define X86_VIRTIO_MMIO_BASE 0xe8000000ULL
+#define X86_VIRTIO_MMIO_SIZE 0x1000ULL /* per device */
 
 #define X86_IOAPIC_ADDR 0xfec00000ULL
 #define X86_LAPIC_ADDR 0xfee00000ULL
