@@ -6,7 +6,7 @@ CFLAGS ?= -O2 -g
 BUILD ?= build
 KCFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread \
 	-I. -I$(BUILD)/firmware
-LDLIBS := -pthread -lm
+LDLIBS := -pthread -lm -laio
 
 SRCS := $(sort $(wildcard vmm/*.c devices/*.c devices/*/*.c arch/x86/*.c \
 	firmware/*.c))
@@ -30,7 +30,7 @@ $(BUILD)/obj/%.o: %.c
 # The DSDT is ASL, compiled to AML by iasl and embedded as a C array.
 $(BUILD)/firmware/dsdt.hex: firmware/dsdt.asl
 	@mkdir -p $(dir $@)
-	iasl -tc -p $(BUILD)/firmware/dsdt $< >$(BUILD)/firmware/iasl.log || \
+	iasl -we -tc -p $(BUILD)/firmware/dsdt $< >$(BUILD)/firmware/iasl.log || \
 		{ cat $(BUILD)/firmware/iasl.log; exit 1; }
 $(BUILD)/obj/firmware/acpi.o: $(BUILD)/firmware/dsdt.hex
 

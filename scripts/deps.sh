@@ -5,8 +5,8 @@
 # the missing packages and fails.
 set -eu
 
-build="gcc make libc6-dev acpica-tools"
-guest="linux-image-amd64 busybox-static cpio gzip"
+build="gcc make libc6-dev acpica-tools libaio-dev"
+guest="linux-image-amd64 busybox-static cpio gzip e2fsprogs util-linux"
 case ${1:-build} in
 build) want=$build ;;
 check) want="$build clang libcmocka-dev $guest" ;;
