@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* ACPI tables: RSDP -> XSDT -> FADT (-> DSDT), MADT. */
+/* ACPI tables: RSDP -> XSDT -> FADT (-> DSDT), MADT, MCFG. */
 #include "firmware/acpi.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -126,6 +127,18 @@ struct madt_lapic_nmi {
 	uint8_t lint;
 } __attribute__((packed));
 
+struct mcfg {
+	struct acpi_header h;
+	uint64_t reserved;
+	uint64_t base;
+	uint16_t segment;
+	uint8_t start_bus;
+	uint8_t end_bus;
+	uint32_t reserved2;
+} __attribute__((packed));
+
+static_assert(sizeof(struct mcfg) == 60, "MCFG layout");
+
 uint8_t acpi_checksum(const void *data, size_t len)
 {
 	const uint8_t *p = data;
@@ -232,6 +245,41 @@ static size_t build_madt(const struct acpi_config *cfg, uint8_t *p)
 	return off;
 }
 
+static size_t build_mcfg(const struct acpi_config *cfg, uint8_t *p)
+{
+	struct mcfg m = { 0 };
+
+	header(&m.h, "MCFG", sizeof(m), 1);
+	m.base = cfg->ecam_base;
+	m.end_bus = cfg->ecam_last_bus;
+	memcpy(p, &m, sizeof(m));
+	finish(p);
+	return sizeof(m);
+}
+
+/*
+ * Sets VMMS in the copied DSDT: the AML NameOp for it, then a DWord
+ * constant holding the placeholder. False if the DSDT has no such name.
+ */
+static bool patch_vmms(uint8_t *dsdt, size_t len, uint32_t slots)
+{
+	static const uint8_t want[] = {
+		0x08, 'V', 'M', 'M', 'S', 0x0c,
+		ACPI_VMMS_PLACEHOLDER & 0xff,
+		(ACPI_VMMS_PLACEHOLDER >> 8) & 0xff,
+		(ACPI_VMMS_PLACEHOLDER >> 16) & 0xff,
+		ACPI_VMMS_PLACEHOLDER >> 24,
+	};
+	uint8_t *at = memmem(dsdt, len, want, sizeof(want));
+
+	if (!at)
+		return false;
+	for (int i = 0; i < 4; i++)
+		at[6 + i] = (uint8_t)(slots >> (8 * i));
+	finish(dsdt);
+	return true;
+}
+
 static size_t align8(size_t v)
 {
 	return (v + 7) & ~(size_t)7;
@@ -248,23 +296,29 @@ size_t acpi_build(const struct acpi_config *cfg, uint64_t gpa, uint8_t *buf,
 			  sizeof(struct madt_irq_override) +
 			  sizeof(struct madt_lapic_nmi);
 	size_t xsdt_off = align8(sizeof(rsdp));
-	size_t xsdt_len = sizeof(xsdt) + 2 * 8;
+	size_t xsdt_len = sizeof(xsdt) + 3 * 8;
 	size_t fadt_off = align8(xsdt_off + xsdt_len);
 	size_t dsdt_off = align8(fadt_off + sizeof(struct acpi_fadt));
-	size_t madt_off = align8(dsdt_off + sizeof(dsdt_aml_code));
+	size_t mcfg_off = align8(dsdt_off + sizeof(dsdt_aml_code));
+	size_t madt_off = align8(mcfg_off + sizeof(struct mcfg));
 	size_t end;
-	uint64_t ptrs[2];
+	uint64_t ptrs[3];
 
 	if (len < madt_off + madt_len)
 		return 0;
 	memset(buf, 0, madt_off + madt_len);
 
 	memcpy(buf + dsdt_off, dsdt_aml_code, sizeof(dsdt_aml_code));
+	if (!patch_vmms(buf + dsdt_off, sizeof(dsdt_aml_code),
+			cfg->virtio_mmio_slots))
+		return 0;
 	build_fadt(cfg, buf + fadt_off, gpa + dsdt_off);
+	build_mcfg(cfg, buf + mcfg_off);
 	end = madt_off + build_madt(cfg, buf + madt_off);
 
 	ptrs[0] = gpa + fadt_off;
 	ptrs[1] = gpa + madt_off;
+	ptrs[2] = gpa + mcfg_off;
 	header(&xsdt, "XSDT", xsdt_len, 1);
 	memcpy(buf + xsdt_off, &xsdt, sizeof(xsdt));
 	memcpy(buf + xsdt_off + sizeof(xsdt), ptrs, sizeof(ptrs));

@@ -18,7 +18,13 @@ struct acpi_config {
 	uint8_t reset_value;
 	uint32_t lapic_addr;
 	uint32_t ioapic_addr;
+	uint64_t ecam_base; /* PCI ECAM for bus 0 .. ecam_last_bus */
+	uint8_t ecam_last_bus;
+	uint32_t virtio_mmio_slots; /* bit n: the DSDT's slot n is present */
 };
+
+/* The value of VMMS in dsdt.asl that acpi_build() replaces. */
+#define ACPI_VMMS_PLACEHOLDER 0x4D4D564BU
 
 /* The _S5 SLP_TYP value in dsdt.asl: what the guest writes to power off. */
 #define ACPI_SLP_TYP_S5 5
@@ -28,7 +34,7 @@ struct acpi_config {
 #define ACPI_SLEEP_ENABLE (1 << 5)
 
 /*
- * Builds RSDP, XSDT, FADT, DSDT and MADT into buf, to be placed at guest
+ * Builds RSDP, XSDT, FADT, DSDT, MADT and MCFG into buf, to be placed at guest
  * physical address `gpa` (the RSDP comes first, at gpa). Returns the bytes
  * used, or 0 if len is too small.
  */

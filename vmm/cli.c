@@ -23,11 +23,21 @@ const char cli_usage[] =
 	"                       the newest /boot/vmlinuz-*)\n"
 	"  -i, --initrd FILE    initial ramdisk\n"
 	"  -a, --append TEXT    added to the default kernel command line\n"
-	"                       (console=ttyS0 earlyprintk=serial panic=-1);\n"
-	"                       repeatable\n"
+	"                       (console=ttyS0 earlyprintk=serial panic=-1,\n"
+	"                       console=hvc0 with --console virtio); repeatable\n"
 	"  -m, --memory SIZE    guest RAM, e.g. 512M or 4G; a bare number is MiB\n"
 	"                       (default 512M)\n"
 	"  -c, --cpus N         virtual CPUs, 1-254 (default 1)\n"
+	"  -d, --disk FILE[,ro][,serial=ID]\n"
+	"                       a raw disk image or block device as virtio-blk\n"
+	"                       (/dev/vda, vdb ... in order); ro: read-only;\n"
+	"                       serial: up to 20 characters; repeatable\n"
+	"      --console serial|virtio\n"
+	"                       which console is stdin/stdout (default serial;\n"
+	"                       virtio makes /dev/hvc0 the console)\n"
+	"      --transport pci|mmio\n"
+	"                       how virtio devices attach (default pci; mmio:\n"
+	"                       virtio-mmio, found through ACPI, at most 10)\n"
 	"      --timeout SECS   stop the guest after SECS seconds\n"
 	"  -h, --help           this text\n"
 	"  -V, --version        kestrel's version\n"
@@ -116,6 +126,9 @@ static const struct option run_options[] = {
 	{ "memory", required_argument, NULL, 'm' },
 	{ "cpus", required_argument, NULL, 'c' },
 	{ "timeout", required_argument, NULL, 't' },
+	{ "disk", required_argument, NULL, 'd' },
+	{ "console", required_argument, NULL, 'C' },
+	{ "transport", required_argument, NULL, 'T' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -158,6 +171,53 @@ void cli_free(struct vm_config *cfg)
 {
 	free(cfg->append);
 	cfg->append = NULL;
+	for (unsigned int i = 0; i < cfg->nr_disks; i++) {
+		free(cfg->disk[i].path);
+		cfg->disk[i].path = NULL;
+	}
+	cfg->nr_disks = 0;
+}
+
+int parse_disk(const char *arg, struct disk_config *d, char *err,
+	       size_t errlen)
+{
+	const char *opt = strchr(arg, ',');
+	size_t plen = opt ? (size_t)(opt - arg) : strlen(arg);
+
+	memset(d, 0, sizeof(*d));
+	if (plen == 0) {
+		fail(err, errlen, "--disk '%s': no file name", arg);
+		return -1;
+	}
+	while (opt) {
+		const char *next = strchr(opt + 1, ',');
+		size_t len = next ? (size_t)(next - opt - 1) : strlen(opt + 1);
+
+		if (len == 2 && !strncmp(opt + 1, "ro", 2)) {
+			d->readonly = true;
+		} else if (len >= 7 && !strncmp(opt + 1, "serial=", 7)) {
+			if (len - 7 > CLI_DISK_SERIAL_MAX) {
+				fail(err, errlen,
+				     "--disk '%s': serial is longer than %d characters",
+				     arg, CLI_DISK_SERIAL_MAX);
+				return -1;
+			}
+			memcpy(d->serial, opt + 8, len - 7);
+			d->serial[len - 7] = '\0';
+		} else {
+			fail(err, errlen,
+			     "--disk '%s': unknown option '%.*s' (known: ro, serial=ID)",
+			     arg, (int)len, opt + 1);
+			return -1;
+		}
+		opt = next;
+	}
+	d->path = strndup(arg, plen);
+	if (!d->path) {
+		fail(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 static bool empty(const char *s)
@@ -175,7 +235,7 @@ static enum cli_action parse_run(int argc, char **argv, uint64_t host_mem,
 
 	optind = 0; /* re-initialise getopt: the parser is called repeatedly */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:k:i:a:m:c:hV", run_options,
+	while ((c = getopt_long(argc, argv, "+:k:i:a:m:c:d:hV", run_options,
 				&idx)) != -1) {
 		/* Remember which word was an option's argument, so that an
 		 * argument "--" is not taken for the end of the options. */
@@ -250,6 +310,41 @@ static enum cli_action parse_run(int argc, char **argv, uint64_t host_mem,
 			}
 			break;
 		}
+		case 'd':
+			if (cfg->nr_disks == CLI_MAX_DISKS) {
+				fail(err, errlen, "at most %d --disk options",
+				     CLI_MAX_DISKS);
+				return CLI_ERROR;
+			}
+			if (parse_disk(optarg, &cfg->disk[cfg->nr_disks], err,
+				       errlen))
+				return CLI_ERROR;
+			cfg->nr_disks++;
+			break;
+		case 'C':
+			if (!strcmp(optarg, "serial")) {
+				cfg->console = CONSOLE_SERIAL;
+			} else if (!strcmp(optarg, "virtio")) {
+				cfg->console = CONSOLE_VIRTIO;
+			} else {
+				fail(err, errlen,
+				     "--console '%s': must be serial or virtio",
+				     optarg);
+				return CLI_ERROR;
+			}
+			break;
+		case 'T':
+			if (!strcmp(optarg, "pci")) {
+				cfg->transport = TRANSPORT_PCI;
+			} else if (!strcmp(optarg, "mmio")) {
+				cfg->transport = TRANSPORT_MMIO;
+			} else {
+				fail(err, errlen,
+				     "--transport '%s': must be pci or mmio",
+				     optarg);
+				return CLI_ERROR;
+			}
+			break;
 		case 'h':
 			return CLI_HELP;
 		case 'V':

@@ -2,6 +2,7 @@
 #ifndef KESTREL_VMM_CLI_H
 #define KESTREL_VMM_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,6 +13,17 @@
 /* xAPIC IDs in the MADT are 8 bits and 0xff is the broadcast ID. */
 #define CLI_MAX_CPUS 254
 #define CLI_MAX_TIMEOUT_S (100.0 * 365 * 24 * 3600)
+#define CLI_MAX_DISKS 16
+#define CLI_DISK_SERIAL_MAX 20 /* virtio-blk's GET_ID size */
+
+struct disk_config {
+	char *path;
+	bool readonly;
+	char serial[CLI_DISK_SERIAL_MAX + 1];
+};
+
+enum console_kind { CONSOLE_SERIAL, CONSOLE_VIRTIO };
+enum virtio_transport_kind { TRANSPORT_PCI, TRANSPORT_MMIO };
 
 struct vm_config {
 	const char *kernel; /* NULL: pick the host's default kernel */
@@ -20,6 +32,10 @@ struct vm_config {
 	uint64_t mem_size;
 	unsigned int cpus;
 	double timeout_s; /* 0: no timeout */
+	struct disk_config disk[CLI_MAX_DISKS];
+	unsigned int nr_disks;
+	enum console_kind console;
+	enum virtio_transport_kind transport;
 	char **command; /* NULL-terminated, after "--"; NULL if none */
 };
 
@@ -33,6 +49,13 @@ enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_ERROR };
  */
 enum cli_action cli_parse(int argc, char **argv, uint64_t host_mem,
 			  struct vm_config *cfg, char *err, size_t errlen);
+
+/*
+ * "FILE[,ro][,serial=ID]" into d (path allocated). Returns 0, or -1 with
+ * one line in err.
+ */
+int parse_disk(const char *arg, struct disk_config *d, char *err,
+	       size_t errlen);
 
 /*
  * "512M", "4G", "1048576K", "64" (MiB, as QEMU reads a bare number).

@@ -2,17 +2,37 @@
 /* Wiring of the PC platform devices: ports, IRQs, console, power events. */
 #include "vmm/platform.h"
 
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "arch/x86/layout.h"
+#include "vmm/log.h"
 
 static size_t com1_push(void *dev, const uint8_t *buf, size_t len)
 {
 	return serial_receive(dev, buf, len);
 }
 
-struct acpi_config platform_acpi_config(unsigned int ncpus)
+static size_t vcon_push(void *dev, const uint8_t *buf, size_t len)
 {
+	return virtio_console_receive(dev, buf, len);
+}
+
+/* rng, the console if virtio, the disks: in the order attach() sees them */
+static unsigned int nr_virtio_devices(const struct vm_config *cfg)
+{
+	return 1 + (cfg->console == CONSOLE_VIRTIO) + cfg->nr_disks;
+}
+
+struct acpi_config platform_acpi_config(const struct vm_config *cfg)
+{
+	uint32_t mmio_slots = 0;
+
+	if (cfg->transport == TRANSPORT_MMIO)
+		mmio_slots = (1U << nr_virtio_devices(cfg)) - 1;
 	return (struct acpi_config){
-		.ncpus = ncpus,
+		.ncpus = cfg->cpus,
 		.sleep_control_port =
 			PLATFORM_ACPI_PM_PORT + ACPI_PM_SLEEP_CONTROL,
 		.sleep_status_port =
@@ -21,15 +41,96 @@ struct acpi_config platform_acpi_config(unsigned int ncpus)
 		.reset_value = ACPI_PM_RESET_VALUE,
 		.lapic_addr = X86_LAPIC_ADDR,
 		.ioapic_addr = X86_IOAPIC_ADDR,
+		.ecam_base = X86_PCI_ECAM_BASE,
+		.ecam_last_bus = 0,
+		.virtio_mmio_slots = mmio_slots,
 	};
 }
 
-int platform_init(struct platform *p, struct iobus *pio,
-		  void (*set_irq)(void *ctx, uint32_t gsi, int level),
-		  void *irq_ctx, const struct guest_event_sink *events,
+int platform_open_disks(struct platform *p, const struct vm_config *cfg)
+{
+	char err[512];
+
+	for (unsigned int i = 0; i < cfg->nr_disks; i++) {
+		const struct disk_config *d = &cfg->disk[i];
+		struct virtio_blk *blk = calloc(1, sizeof(*blk));
+
+		if (!blk) {
+			log_error("out of memory");
+			return -1;
+		}
+		if (virtio_blk_open(blk, d->path, d->readonly,
+				    d->serial[0] ? d->serial : NULL, err,
+				    sizeof(err))) {
+			free(blk);
+			log_error("%s", err);
+			return -1;
+		}
+		p->disk[p->nr_disks++] = blk;
+	}
+	return 0;
+}
+
+/*
+ * Interrupt lines of the virtio-mmio slots, as firmware/dsdt.asl declares
+ * them: ISA IRQs nothing else uses (PCI INTx has 16-23, COM1 4, RTC 8).
+ */
+static const uint8_t mmio_gsi[] = { 5, 6, 7, 9, 10, 11, 12, 13, 14, 15 };
+
+/* Where the i-th virtio device sits with --transport mmio. */
+static uint64_t mmio_base(unsigned int i)
+{
+	return X86_VIRTIO_MMIO_BASE + i * X86_VIRTIO_MMIO_SIZE;
+}
+
+int platform_check_virtio(const struct vm_config *cfg)
+{
+	unsigned int n = nr_virtio_devices(cfg);
+
+	if (cfg->transport == TRANSPORT_MMIO && n > sizeof(mmio_gsi)) {
+		log_error("--transport mmio: at most %zu virtio devices (this VM has %u)",
+			  sizeof(mmio_gsi), n);
+		return -1;
+	}
+	return 0;
+}
+
+/* Puts vdev on the guest's bus: a PCI slot, or the next MMIO window. */
+static int attach(struct platform *p, const struct vm_config *cfg,
+		  struct iobus *mmio, struct virtio_device *vdev)
+{
+	unsigned int i = p->nr_virtio;
+	int err;
+
+	if (i == PLATFORM_MAX_VIRTIO)
+		return -ENOSPC;
+	if (cfg->transport == TRANSPORT_MMIO) {
+		if (i >= sizeof(mmio_gsi))
+			return -ENOSPC;
+		err = virtio_mmio_init(&p->vmmio[i], vdev, mmio_base(i),
+				       mmio_gsi[i]);
+		if (!err && iobus_register(mmio, mmio_base(i),
+					   X86_VIRTIO_MMIO_SIZE,
+					   &virtio_mmio_io_ops, &p->vmmio[i]))
+			err = -EBUSY;
+	} else {
+		p->vpci[i] = calloc(1, sizeof(*p->vpci[i]));
+		err = p->vpci[i] ? virtio_pci_init(p->vpci[i], vdev, &p->pci)
+				 : -ENOMEM;
+	}
+	if (err)
+		return err;
+	p->nr_virtio++;
+	return 0;
+}
+
+int platform_init(struct platform *p, const struct vm_config *cfg,
+		  struct iobus *pio, struct iobus *mmio, const struct hv *hv,
+		  const struct guest_event_sink *events,
 		  struct host_console *console)
 {
-	struct irq_line com1_irq = { set_irq, irq_ctx, SERIAL_COM1_IRQ };
+	struct irq_line com1_irq = { hv->set_irq, hv->ctx, SERIAL_COM1_IRQ };
+	int err;
 
 	serial_init(&p->com1, com1_irq, host_console_output,
 		    host_console_rx_ready, console);
@@ -37,13 +138,81 @@ int platform_init(struct platform *p, struct iobus *pio,
 	p->pm.events = *events;
 	p->kbd.events = *events;
 	host_console_attach(console, com1_push, &p->com1);
+	pci_bus_init(&p->pci, X86_PCI_WINDOW_BASE, X86_PCI_WINDOW_SIZE,
+		     hv->set_irq, hv->ctx);
 
 	if (iobus_register(pio, SERIAL_COM1_PORT, SERIAL_NR_PORTS,
 			   &serial_io_ops, &p->com1) ||
 	    iobus_register(pio, RTC_PORT, RTC_NR_PORTS, &rtc_io_ops, &p->rtc) ||
 	    iobus_register(pio, PLATFORM_ACPI_PM_PORT, ACPI_PM_NR_PORTS,
 			   &acpi_pm_io_ops, &p->pm) ||
-	    iobus_register(pio, I8042_COMMAND_PORT, 1, &i8042_io_ops, &p->kbd))
+	    iobus_register(pio, I8042_COMMAND_PORT, 1, &i8042_io_ops, &p->kbd) ||
+	    iobus_register(pio, PCI_CONF1_PORT, PCI_CONF1_PORTS,
+			   &pci_conf1_io_ops, &p->pci) ||
+	    iobus_register(mmio, X86_PCI_ECAM_BASE, X86_PCI_ECAM_SIZE,
+			   &pci_ecam_io_ops, &p->pci) ||
+	    iobus_register(mmio, X86_PCI_WINDOW_BASE, X86_PCI_WINDOW_SIZE,
+			   &pci_window_io_ops, &p->pci)) {
+		log_error("cannot place the platform devices");
 		return -1;
+	}
+
+	err = virtio_rng_init(&p->rng, hv);
+	if (!err)
+		err = attach(p, cfg, mmio, &p->rng.vdev);
+	if (err) {
+		log_error("cannot create virtio-rng: %s", strerror(-err));
+		return -1;
+	}
+	if (cfg->console == CONSOLE_VIRTIO) {
+		/* hvc0 takes stdin; COM1 keeps printing early boot messages. */
+		p->vcon = calloc(1, sizeof(*p->vcon));
+		err = p->vcon ? virtio_console_init(p->vcon, hv,
+						    host_console_output,
+						    host_console_rx_ready,
+						    console)
+			      : -ENOMEM;
+		if (!err)
+			err = attach(p, cfg, mmio, &p->vcon->vdev);
+		if (err) {
+			log_error("cannot create virtio-console: %s",
+				  strerror(-err));
+			return -1;
+		}
+		host_console_attach(console, vcon_push, p->vcon);
+	}
+	for (unsigned int i = 0; i < p->nr_disks; i++) {
+		err = virtio_blk_setup(p->disk[i], hv);
+		if (!err)
+			err = attach(p, cfg, mmio, &p->disk[i]->vdev);
+		if (err) {
+			log_error("cannot attach disk '%s': %s",
+				  p->disk[i]->disk.path, strerror(-err));
+			return -1;
+		}
+	}
 	return 0;
+}
+
+void platform_destroy(struct platform *p)
+{
+	for (unsigned int i = 0; i < PLATFORM_MAX_VIRTIO; i++) {
+		if (p->vpci[i]) {
+			virtio_pci_destroy(p->vpci[i]);
+			free(p->vpci[i]);
+			p->vpci[i] = NULL;
+		}
+	}
+	p->nr_virtio = 0;
+	for (unsigned int i = 0; i < p->nr_disks; i++) {
+		virtio_blk_destroy(p->disk[i]);
+		free(p->disk[i]);
+	}
+	p->nr_disks = 0;
+	if (p->vcon) {
+		virtio_console_destroy(p->vcon);
+		free(p->vcon);
+		p->vcon = NULL;
+	}
+	virtio_rng_destroy(&p->rng);
 }

@@ -4,33 +4,64 @@
 
 #include "devices/acpi_pm.h"
 #include "devices/i8042.h"
+#include "devices/pci.h"
 #include "devices/rtc.h"
 #include "devices/serial.h"
+#include "devices/virtio/blk.h"
+#include "devices/virtio/console.h"
+#include "devices/virtio/mmio.h"
+#include "devices/virtio/pci.h"
+#include "devices/virtio/rng.h"
 #include "firmware/acpi.h"
+#include "vmm/cli.h"
 #include "vmm/host_console.h"
+#include "vmm/hv.h"
 #include "vmm/iobus.h"
+
+/* rng, console and the disks. */
+#define PLATFORM_MAX_VIRTIO (2 + CLI_MAX_DISKS)
 
 /* The I/O port of kestrel's ACPI power registers (devices/acpi_pm.h). */
 #define PLATFORM_ACPI_PM_PORT 0x600
 
-/* The legacy PC devices every kestrel guest has. */
+/* The devices of a kestrel PC. */
 struct platform {
 	struct serial com1;
 	struct rtc rtc;
 	struct acpi_pm pm;
 	struct i8042 kbd;
+	struct pci_bus pci;
+	struct virtio_rng rng;
+	struct virtio_blk *disk[CLI_MAX_DISKS];
+	unsigned int nr_disks;
+	struct virtio_console *vcon; /* with --console virtio */
+	/* One transport per virtio device, PCI or MMIO. */
+	struct virtio_pci *vpci[PLATFORM_MAX_VIRTIO];
+	struct virtio_mmio vmmio[PLATFORM_MAX_VIRTIO];
+	unsigned int nr_virtio;
 };
 
-/* The ACPI description of this platform for ncpus CPUs. */
-struct acpi_config platform_acpi_config(unsigned int ncpus);
+/* Whether the configured virtio devices fit the transport; logs if not. */
+int platform_check_virtio(const struct vm_config *cfg);
 
 /*
- * Creates the devices, puts them on the port bus, wires COM1 to the host
- * console and the power devices to `events`. Returns 0 or -1.
+ * Opens the configured disk images (no VM needed). Returns 0, or -1 after
+ * logging why; what was opened is closed by platform_destroy().
  */
-int platform_init(struct platform *p, struct iobus *pio,
-		  void (*set_irq)(void *ctx, uint32_t gsi, int level),
-		  void *irq_ctx, const struct guest_event_sink *events,
+int platform_open_disks(struct platform *p, const struct vm_config *cfg);
+
+/* The ACPI description of this platform for this VM (CPUs, virtio-mmio). */
+struct acpi_config platform_acpi_config(const struct vm_config *cfg);
+
+/*
+ * Creates the devices and puts them on the port and MMIO buses; wires COM1
+ * to the host console and the power devices to `events`. Returns 0, or -1
+ * after logging why.
+ */
+int platform_init(struct platform *p, const struct vm_config *cfg,
+		  struct iobus *pio, struct iobus *mmio, const struct hv *hv,
+		  const struct guest_event_sink *events,
 		  struct host_console *console);
+void platform_destroy(struct platform *p);
 
 #endif

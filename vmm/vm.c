@@ -24,7 +24,11 @@
 #include "vmm/log.h"
 
 #define KVM_DEVICE "/dev/kvm"
-#define DEFAULT_CMDLINE "console=ttyS0 earlyprintk=serial panic=-1"
+/*
+ * earlyprintk puts what the kernel says before its console driver is up on
+ * COM1 too, so an early panic is seen (and exits 126) rather than lost.
+ */
+#define DEFAULT_CMDLINE "earlyprintk=serial panic=-1"
 
 static void *alloc_ram(uint64_t size)
 {
@@ -39,22 +43,27 @@ static void *alloc_ram(uint64_t size)
 	return p;
 }
 
-static char *build_cmdline(const char *append)
+static char *build_cmdline(const struct vm_config *cfg)
 {
-	size_t len =
-		sizeof(DEFAULT_CMDLINE) + (append ? strlen(append) + 1 : 0);
+	const char *console = cfg->console == CONSOLE_VIRTIO ? "console=hvc0"
+							     : "console=ttyS0";
+	const char *append = cfg->append;
+	size_t len = strlen(console) + sizeof(DEFAULT_CMDLINE) + 1 +
+		     (append ? strlen(append) + 1 : 0);
 	char *s = malloc(len);
 
-	if (s)
-		snprintf(s, len, "%s%s%s", DEFAULT_CMDLINE, append ? " " : "",
-			 append ? append : "");
+	if (!s)
+		log_error("out of memory");
+	else
+		snprintf(s, len, "%s %s%s%s", console, DEFAULT_CMDLINE,
+			 append ? " " : "", append ? append : "");
 	return s;
 }
 
 int vm_load(struct vm *vm, const struct vm_config *cfg)
 {
 	struct x86_ram_region ram[2];
-	struct acpi_config acpi = platform_acpi_config(cfg->cpus);
+	struct acpi_config acpi = platform_acpi_config(cfg);
 	struct x86_boot_input in = { 0 };
 	struct file_buf kernel = { 0 }, initrd = { 0 };
 	char err[256];
@@ -72,7 +81,9 @@ int vm_load(struct vm *vm, const struct vm_config *cfg)
 	vm->mmio.name = "MMIO";
 
 	if (kernel_file_read(cfg->kernel, "kernel", &kernel) ||
-	    (cfg->initrd && kernel_file_read(cfg->initrd, "initrd", &initrd)))
+	    (cfg->initrd && kernel_file_read(cfg->initrd, "initrd", &initrd)) ||
+	    platform_check_virtio(cfg) ||
+	    platform_open_disks(&vm->platform, cfg))
 		goto out;
 
 	n = x86_ram_regions(cfg->mem_size, ram);
@@ -92,11 +103,9 @@ int vm_load(struct vm *vm, const struct vm_config *cfg)
 	in.kernel_len = kernel.len;
 	in.initrd = initrd.data;
 	in.initrd_len = initrd.len;
-	in.cmdline = build_cmdline(cfg->append);
-	if (!in.cmdline) {
-		log_error("out of memory");
+	in.cmdline = build_cmdline(cfg);
+	if (!in.cmdline)
 		goto out;
-	}
 	if (x86_machine_load(&vm->mem, cfg->mem_size, &acpi, &in, &vm->boot,
 			     err, sizeof(err))) {
 		log_error("%s: %s", kernel.path, err);
@@ -108,15 +117,6 @@ out:
 	kernel_file_free(&kernel);
 	kernel_file_free(&initrd);
 	return ret;
-}
-
-static void set_irq(void *ctx, uint32_t gsi, int level)
-{
-	struct vm *vm = ctx;
-	struct kvm_irq_level irq = { .irq = gsi, .level = level };
-
-	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
-		log_guest("KVM_IRQ_LINE %u: %s", gsi, strerror(errno));
 }
 
 static void on_guest_event(void *ctx, enum guest_event ev)
@@ -347,11 +347,22 @@ int vm_create(struct vm *vm)
 	vm->console.watch.events = vm->events;
 	vm->console.quit = on_quit;
 	vm->console.quit_ctx = vm;
-	if (platform_init(&vm->platform, &vm->pio, set_irq, vm, &vm->events,
-			  &vm->console)) {
-		log_error("cannot place the platform devices");
+	err = kvm_irq_init(&vm->irq, vm->vm_fd);
+	if (err)
+		return kvm_fail("setting up interrupt routing", err);
+	vm->hv = (struct hv){
+		.mem = &vm->mem,
+		.loop = &vm->loop,
+		.ctx = &vm->irq,
+		.ioeventfd = kvm_ioeventfd,
+		.msi_route = kvm_irq_msi_route,
+		.msi_route_free = kvm_irq_msi_route_free,
+		.irqfd = kvm_irq_irqfd,
+		.set_irq = kvm_irq_set_line,
+	};
+	if (platform_init(&vm->platform, vm->cfg, &vm->pio, &vm->mmio, &vm->hv,
+			  &vm->events, &vm->console))
 		return -1;
-	}
 	if (create_vcpus(vm) || setup_signals_and_timeout(vm))
 		return -1;
 	return 0;
@@ -426,6 +437,8 @@ void vm_destroy(struct vm *vm)
 	}
 	free(vm->vcpus);
 	free(vm->cpuid);
+	platform_destroy(&vm->platform);
+	kvm_irq_destroy(&vm->irq);
 	host_console_destroy(&vm->console);
 	if (vm->signal_src.fd >= 0)
 		close(vm->signal_src.fd);

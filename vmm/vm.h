@@ -15,7 +15,9 @@
 #include "vmm/guest_event.h"
 #include "vmm/guest_mem.h"
 #include "vmm/host_console.h"
+#include "vmm/hv.h"
 #include "vmm/iobus.h"
+#include "vmm/kvm_irq.h"
 #include "vmm/platform.h"
 
 struct vm;
@@ -41,6 +43,8 @@ struct vm {
 	struct iobus pio, mmio;
 	struct evloop loop;
 	struct host_console console;
+	struct kvm_irq irq;
+	struct hv hv;
 	struct platform platform;
 	struct guest_event_sink events;
 

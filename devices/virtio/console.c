@@ -33,9 +33,21 @@ static void console_kick(struct virtio_device *vdev, unsigned int q)
 				con->output(con->ctx, con->chain.iov[i].iov_base,
 					    con->chain.iov[i].iov_len);
 			vq_push(vq, con->chain.head, 0);
+			if (!con->port_open) {
+				con->port_open = true;
+				if (con->rx_ready)
+					con->rx_ready(con->ctx);
+			}
 		}
 	} while (vq_enable_kicks(vq));
 	virtio_interrupt_queue(vdev, q);
+}
+
+static void console_reset(struct virtio_device *vdev)
+{
+	struct virtio_console *con = vdev->priv;
+
+	con->port_open = false;
 }
 
 size_t virtio_console_receive(struct virtio_console *con, const uint8_t *buf,
@@ -48,7 +60,8 @@ size_t virtio_console_receive(struct virtio_console *con, const uint8_t *buf,
 
 	pthread_mutex_lock(&vdev->lock);
 	if (!(vdev->status & VIRTIO_STATUS_DRIVER_OK) ||
-	    (vdev->status & VIRTIO_STATUS_NEEDS_RESET) || !vq->ready) {
+	    (vdev->status & VIRTIO_STATUS_NEEDS_RESET) || !vq->ready ||
+	    !con->port_open) {
 		pthread_mutex_unlock(&vdev->lock);
 		return 0;
 	}
@@ -79,6 +92,7 @@ static const struct virtio_device_ops console_ops = {
 	.nr_queues = 2,
 	.queue_size = CONSOLE_QUEUE_SIZE,
 	.kick = console_kick,
+	.reset = console_reset,
 };
 
 int virtio_console_init(struct virtio_console *con, const struct hv *hv,

@@ -14,7 +14,7 @@ struct tables {
 	uint64_t gpa;
 	const uint8_t *buf;
 	size_t used;
-	const uint8_t *rsdp, *xsdt, *fadt, *dsdt, *madt;
+	const uint8_t *rsdp, *xsdt, *fadt, *dsdt, *madt, *mcfg;
 };
 
 static uint16_t rd16(const uint8_t *p)
@@ -81,13 +81,39 @@ static struct acpi_config config(unsigned int ncpus)
 				     .reset_port = 0x602,
 				     .reset_value = 0x0f,
 				     .lapic_addr = 0xfee00000,
-				     .ioapic_addr = 0xfec00000 };
+				     .ioapic_addr = 0xfec00000,
+				     .ecam_base = 0xe0000000,
+				     .ecam_last_bus = 0 };
+}
+
+/*
+ * The one XSDT entry whose table has signature sig, found the way a guest
+ * finds it: by walking the entries. Fails if there is none or several.
+ */
+static const uint8_t *find_table(const struct tables *t, const char *sig)
+{
+	uint32_t n = (rd32(t->xsdt + 4) - 36) / 8;
+	const uint8_t *found = NULL;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t addr = rd64(t->xsdt + 36 + 8 * i);
+
+		assert_true(addr >= t->gpa);
+		assert_true(addr - t->gpa + 36 <= t->used);
+		if (memcmp(t->buf + (addr - t->gpa), sig, 4))
+			continue;
+		if (found)
+			fail_msg("two %.4s tables in the XSDT", sig);
+		found = table_at(t, addr, sig);
+	}
+	if (!found)
+		fail_msg("no %.4s table in the XSDT", sig);
+	return found;
 }
 
 static void build(struct tables *t, const struct acpi_config *cfg, uint64_t gpa,
 		  uint8_t *buf)
 {
-	const uint8_t *entries;
 	uint32_t xsdt_len;
 
 	memset(buf, 0xa5, BUF_LEN);
@@ -108,11 +134,16 @@ static void build(struct tables *t, const struct acpi_config *cfg, uint64_t gpa,
 
 	t->xsdt = table_at(t, rd64(t->rsdp + 24), "XSDT");
 	xsdt_len = rd32(t->xsdt + 4);
-	assert_int_equal(xsdt_len, 36 + 2 * 8);
-	entries = t->xsdt + 36;
-	t->fadt = table_at(t, rd64(entries), "FACP");
-	t->madt = table_at(t, rd64(entries + 8), "APIC");
+	/* Three entries: FADT, MADT, MCFG (the DSDT hangs off the FADT). */
+	assert_int_equal(xsdt_len, 36 + 3 * 8);
+	t->fadt = find_table(t, "FACP");
+	t->madt = find_table(t, "APIC");
+	t->mcfg = find_table(t, "MCFG");
 	t->dsdt = table_at(t, rd64(t->fadt + 140), "DSDT");
+	/* Each entry points at a table of its own. */
+	assert_ptr_not_equal(t->fadt, t->madt);
+	assert_ptr_not_equal(t->madt, t->mcfg);
+	assert_ptr_not_equal(t->fadt, t->mcfg);
 }
 
 static void test_rsdp_xsdt(void **state)
@@ -148,6 +179,7 @@ static void test_pointers_follow_gpa(void **state)
 	assert_int_equal(a.fadt - a.buf, b.fadt - b.buf);
 	assert_int_equal(a.madt - a.buf, b.madt - b.buf);
 	assert_int_equal(a.dsdt - a.buf, b.dsdt - b.buf);
+	assert_int_equal(a.mcfg - a.buf, b.mcfg - b.buf);
 	free(buf);
 	free(buf2);
 }
@@ -198,6 +230,37 @@ static void test_dsdt(void **state)
 	/* AML after the header, compiled by iasl. */
 	assert_true(rd32(t.dsdt + 4) > 36);
 	assert_true(t.dsdt[8] >= 2);
+	free(buf);
+}
+
+/* VMMS, the virtio-mmio slot mask, as the guest's AML will read it. */
+static uint32_t dsdt_vmms(const struct tables *t)
+{
+	static const uint8_t name[] = { 0x08, 'V', 'M', 'M', 'S', 0x0c };
+	uint32_t len = rd32(t->dsdt + 4);
+	const uint8_t *at = memmem(t->dsdt, len, name, sizeof(name));
+
+	assert_non_null(at);
+	/* Only one such name, so the patch cannot have hit another. */
+	assert_null(memmem(at + 1, len - (uint32_t)(at + 1 - t->dsdt), name,
+			   sizeof(name)));
+	return rd32(at + sizeof(name));
+}
+
+static void test_dsdt_virtio_mmio_slots(void **state)
+{
+	uint8_t *buf = malloc(BUF_LEN);
+	struct acpi_config cfg = config(1);
+	struct tables t;
+
+	assert_non_null(buf);
+	build(&t, &cfg, BASE_GPA, buf);
+	assert_int_equal(dsdt_vmms(&t), 0);
+	cfg.virtio_mmio_slots = 0x3ff;
+	build(&t, &cfg, BASE_GPA, buf);
+	assert_int_equal(dsdt_vmms(&t), 0x3ff);
+	/* The DSDT's checksum still holds after the patch. */
+	assert_int_equal(sum8(t.dsdt, rd32(t.dsdt + 4)), 0);
 	free(buf);
 }
 
@@ -275,10 +338,9 @@ static void test_too_small(void **state)
 }
 
 /*
- * A buffer of exactly the size acpi_build() reports using is big enough.
- * BUG (firmware/acpi.c acpi_build): the size check reserves a worst-case
- * MADT (+64 bytes of slack) and returns 0 for any len below that, so
- * len == used (and anything up to used + 35) is refused as "too small".
+ * A buffer of exactly the size acpi_build() reports using is big enough
+ * (a regression test: the size check once reserved a worst-case MADT and
+ * refused len == used as "too small").
  */
 static void test_exact_size(void **state)
 {
@@ -290,6 +352,49 @@ static void test_exact_size(void **state)
 	used = acpi_build(&cfg, BASE_GPA, buf, BUF_LEN);
 	assert_true(used > 0);
 	assert_int_equal(acpi_build(&cfg, BASE_GPA, buf, used), used);
+	free(buf);
+}
+
+/* Checks the MCFG (PCI Firmware spec 3.0, table 4-2) against cfg. */
+static void check_mcfg(const uint8_t *m, const struct acpi_config *cfg)
+{
+	static const uint8_t zero[8];
+
+	assert_int_equal(rd32(m + 4), 60); /* one allocation entry */
+	assert_int_equal(m[8], 1); /* revision */
+	assert_memory_equal(m + 36, zero, 8); /* reserved */
+	/* The one allocation: base, segment 0, buses 0 .. ecam_last_bus. */
+	assert_int_equal(rd64(m + 44), cfg->ecam_base);
+	assert_int_equal(rd16(m + 52), 0);
+	assert_int_equal(m[54], 0);
+	assert_int_equal(m[55], cfg->ecam_last_bus);
+	assert_memory_equal(m + 56, zero, 4); /* reserved */
+}
+
+static void test_mcfg(void **state)
+{
+	static const struct {
+		uint64_t base;
+		uint8_t last_bus;
+	} cases[] = {
+		{ 0xe0000000ULL, 0 },
+		{ 0xb0000000ULL, 255 },
+		{ 0x8000000000ULL, 3 }, /* above 4 GiB: all 64 bits kept */
+	};
+	uint8_t *buf = malloc(BUF_LEN);
+
+	assert_non_null(buf);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct acpi_config cfg = config(2);
+		struct tables t;
+
+		cfg.ecam_base = cases[i].base;
+		cfg.ecam_last_bus = cases[i].last_bus;
+		build(&t, &cfg, BASE_GPA, buf);
+		check_mcfg(t.mcfg, &cfg);
+		/* The other tables do not depend on the ECAM settings. */
+		check_madt(t.madt, &cfg);
+	}
 	free(buf);
 }
 
@@ -311,7 +416,9 @@ int main(void)
 		cmocka_unit_test(test_pointers_follow_gpa),
 		cmocka_unit_test(test_fadt),
 		cmocka_unit_test(test_dsdt),
+		cmocka_unit_test(test_dsdt_virtio_mmio_slots),
 		cmocka_unit_test(test_madt_cpus),
+		cmocka_unit_test(test_mcfg),
 		cmocka_unit_test(test_too_small),
 		cmocka_unit_test(test_exact_size),
 		cmocka_unit_test(test_checksum),
