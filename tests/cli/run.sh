@@ -72,6 +72,41 @@ if [ -n "$kernel" ]; then
 	check initrd-too-big 125 'initrd .* do not fit.*more --memory' -- run -k "$kernel" -i "$tmp/big.img" -m 96M
 	long=$(head -c 3000 /dev/zero | tr '\0' x)
 	check cmdline-too-long 125 'kernel command line is [0-9]+ bytes' -- run -k "$kernel" -a "$long"
+	# Disks are checked before KVM is touched, too.
+	check disk-missing 125 "cannot open disk '$tmp/none.img' for writing: No such file or directory" -- run -k "$kernel" -d "$tmp/none.img"
+	head -c 1000 /dev/zero >"$tmp/odd.img"
+	check disk-odd-size 125 "disk '$tmp/odd.img' is 1000 bytes, not a multiple of 512" -- run -k "$kernel" -d "$tmp/odd.img"
+	check disk-directory 125 "disk '$tmp' is neither a file nor a block device" -- run -k "$kernel" -d "$tmp,ro"
+	truncate -s 1M "$tmp/disk.img"
+	check disk-unknown-option 125 "--disk '$tmp/disk.img,rw': unknown option 'rw'" -- run -k "$kernel" -d "$tmp/disk.img,rw"
+	check disk-long-serial 125 'serial is longer than 20 characters' -- run -k "$kernel" -d "$tmp/disk.img,serial=123456789012345678901"
+	check disk-no-name 125 "--disk ',ro': no file name" -- run -k "$kernel" -d ",ro"
+	check console-bad 125 "--console 'vga': must be serial or virtio" -- run --console vga
+	# A writable image another process holds is refused, not shared.
+	status=0
+	flock "$tmp/disk.img" "$KESTREL" run -k "$kernel" -d "$tmp/disk.img" \
+		</dev/null >/dev/null 2>"$tmp/err" || status=$?
+	if [ "$status" = 125 ] && grep -q "disk '$tmp/disk.img' is in use by another process" "$tmp/err"; then
+		pass=$((pass + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL disk-locked: status $status: $(cat "$tmp/err")"
+	fi
+	# A write-protected image without ',ro' (root loses its override).
+	cp "$tmp/disk.img" "$tmp/wp.img"
+	chmod 444 "$tmp/wp.img"
+	nocaps=
+	[ "$(id -u)" != 0 ] || nocaps="setpriv --bounding-set=-all --inh-caps=-all"
+	status=0
+	$nocaps "$KESTREL" run -k "$kernel" -d "$tmp/wp.img" \
+		</dev/null >/dev/null 2>"$tmp/err" || status=$?
+	if [ "$status" = 125 ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
+		grep -q "cannot open disk '$tmp/wp.img' for writing: Permission denied (add ',ro'" "$tmp/err"; then
+		pass=$((pass + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL disk-write-protected: status $status: $(cat "$tmp/err")"
+	fi
 	# An unreadable kernel: as root, read it as nobody.
 	cp "$kernel" "$tmp/locked"
 	chmod 000 "$tmp/locked"

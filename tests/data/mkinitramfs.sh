@@ -4,16 +4,18 @@
 # generated /etc/modules-load list) and an init script.
 #
 # usage: mkinitramfs.sh -o OUT -i INIT [-k KVER] [-m MODULE]... [-f SRC:DEST]...
+#                       [-b BINARY]...   (a dynamic binary and its libraries)
 set -eu
 
-out= init= kver= mods= files=
-while getopts o:i:k:m:f: opt; do
+out= init= kver= mods= files= bins=
+while getopts o:i:k:m:f:b: opt; do
 	case $opt in
 	o) out=$OPTARG ;;
 	i) init=$OPTARG ;;
 	k) kver=$OPTARG ;;
 	m) mods="$mods $OPTARG" ;;
 	f) files="$files $OPTARG" ;;
+	b) bins="$bins $OPTARG" ;;
 	*) exit 2 ;;
 	esac
 done
@@ -74,6 +76,18 @@ for pair in $files; do
 	dest=$root/${pair#*:}
 	mkdir -p "$(dirname "$dest")"
 	cp "$src" "$dest"
+done
+
+# Binaries go to /usr/bin (ahead of busybox's applets in PATH), with every
+# library ldd names at its own path, the loader included.
+for b in $bins; do
+	path=$(command -v "$b") || { echo "mkinitramfs: no $b on this host" >&2; exit 1; }
+	mkdir -p "$root/usr/bin"
+	cp "$path" "$root/usr/bin/"
+	for lib in $(ldd "$path" | grep -o '/[^ ]*'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
 done
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 >"$out.tmp"

@@ -3,13 +3,22 @@
 # say it is ready, run the shell command the test put on the kernel command
 # line (base64, as ktest.cmd=, since the kernel's parser eats quotes), then
 # power off.
-export PATH=/bin
+export PATH=/usr/bin:/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 if [ -f /etc/modules ]; then
 	while read -r m; do insmod "$m" || echo "KTEST-INSMOD-FAILED $m"; done </etc/modules
 fi
+# With console=hvc0 and virtio_console a module, the kernel had no console
+# to give init; take /dev/hvc0 now that the driver is loaded.
+case " $(cat /proc/cmdline) " in
+*" console=hvc0 "*)
+	i=0
+	while [ ! -c /dev/hvc0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	exec </dev/hvc0 >/dev/hvc0 2>&1
+	;;
+esac
 echo "KTEST-READY $(uname -r)"
 sh -c "$(sed -n 's/.*ktest\.cmd=\([^ ]*\).*/\1/p' /proc/cmdline | base64 -d)"
 echo "KTEST-STATUS=$?"

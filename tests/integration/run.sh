@@ -15,10 +15,15 @@ KERNEL=${KESTREL_TEST_KERNEL:-$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V |
 KVER=${KERNEL##*/vmlinuz-}
 DATA=$top/build/integration
 mkdir -p "$DATA"
+# Test a copy, so a rebuild during the run does not change the binary.
+cp "$KESTREL" "$DATA/kestrel.under-test"
+KESTREL=$DATA/kestrel.under-test
 
 # The test initramfs: busybox, the guest init, and the virtio modules.
 INITRD=$DATA/initrd-$KVER.gz
-"$top/tests/data/mkinitramfs.sh" -o "$INITRD" -i "$here/guest-init.sh" -k "$KVER" || exit 1
+"$top/tests/data/mkinitramfs.sh" -o "$INITRD" -i "$here/guest-init.sh" -k "$KVER" \
+	-m virtio_pci -m virtio_mmio -m virtio_blk -m virtio_rng -m virtio_console -m ext4 -m crc32c_generic \
+	-b mke2fs -b fstrim -b blkdiscard -f /etc/mke2fs.conf:/etc/mke2fs.conf || exit 1
 VMLINUX=$DATA/vmlinux-$KVER
 [ -s "$VMLINUX" ] || "$top/tests/data/extract-vmlinux.sh" "$KERNEL" "$VMLINUX" || exit 1
 export KESTREL KERNEL KVER INITRD VMLINUX DATA

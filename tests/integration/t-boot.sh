@@ -120,19 +120,11 @@ test_uart_bulk_input_with_backpressure() {
 	head -c 300000 /dev/urandom | base64 -w 76 >"$T/in"
 	want=$(md5sum <"$T/in" | cut -d' ' -f1)
 	bytes=$(wc -c <"$T/in")
-	fifo_dir=$(mktemp -d) # a local file system: 9p has no fifos
-	mkfifo "$fifo_dir/fifo"
-	{
-		status=0
+	status=0
+	python3 "$here/feed.py" READY-FOR-INPUT "$T/in" "$T/out" \
 		"$KESTREL" run -k "$KERNEL" -i "$INITRD" --timeout 240 \
-			-a "$(guest_cmd "stty raw -echo; echo READY-FOR-INPUT; echo GOTSUM=\$(head -c $bytes | md5sum)")" \
-			<>"$fifo_dir/fifo" 2>"$T/err" || status=$?
-		echo "$status" >"$T/status"
-	} | awk -v data="$T/in" -v fifo="$fifo_dir/fifo" -v out="$T/out" '
-		{ print > out; fflush(out) }
-		/READY-FOR-INPUT/ && !sent { sent = 1; system("cat \"" data "\" > \"" fifo "\" &") }'
-	status=$(cat "$T/status")
-	rm -rf "$fifo_dir"
+		-a "$(guest_cmd "stty raw -echo; echo READY-FOR-INPUT; echo GOTSUM=\$(head -c $bytes | md5sum)")" \
+		2>"$T/err" || status=$?
 	expect_status 0
 	[ "$(out_value GOTSUM)" = "$want" ] || fail "guest read md5 '$(out_value GOTSUM)', host sent $want"
 }
