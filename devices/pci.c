@@ -50,8 +50,8 @@ static uint32_t cfg_read(struct pci_device *d, unsigned int off,
 
 static void update_intx(struct pci_device *d);
 
-static void cfg_write(struct pci_device *d, unsigned int off,
-		      unsigned int size, uint32_t v)
+static void cfg_write(struct pci_device *d, unsigned int off, unsigned int size,
+		      uint32_t v)
 {
 	uint32_t before[PCI_NR_BARS];
 	uint16_t old_cmd = pci_get_u16(d->cfg + PCI_COMMAND);
@@ -125,11 +125,10 @@ static uint64_t conf1_read(void *opaque, uint64_t off, unsigned int size)
 		return (uint64_t)(a >> (8 * off));
 	if (!(a & CONF1_ENABLE))
 		return ~0ULL;
-	return config_access(bus,
-			     lookup(bus, (a >> 16) & 0xff, (a >> 11) & 0x1f,
-				    (a >> 8) & 7),
-			     (a & 0xfc) + (unsigned int)(off - 4), size, false,
-			     0);
+	return config_access(
+		bus,
+		lookup(bus, (a >> 16) & 0xff, (a >> 11) & 0x1f, (a >> 8) & 7),
+		(a & 0xfc) + (unsigned int)(off - 4), size, false, 0);
 }
 
 static void conf1_write(void *opaque, uint64_t off, unsigned int size,
@@ -147,11 +146,11 @@ static void conf1_write(void *opaque, uint64_t off, unsigned int size,
 	}
 	if (!(a & CONF1_ENABLE))
 		return;
-	config_access(bus,
-		      lookup(bus, (a >> 16) & 0xff, (a >> 11) & 0x1f,
-			     (a >> 8) & 7),
-		      (a & 0xfc) + (unsigned int)(off - 4), size, true,
-		      (uint32_t)value);
+	config_access(
+		bus,
+		lookup(bus, (a >> 16) & 0xff, (a >> 11) & 0x1f, (a >> 8) & 7),
+		(a & 0xfc) + (unsigned int)(off - 4), size, true,
+		(uint32_t)value);
 }
 
 const struct io_ops pci_conf1_io_ops = {
@@ -163,10 +162,10 @@ static uint64_t ecam_read(void *opaque, uint64_t off, unsigned int size)
 {
 	struct pci_bus *bus = opaque;
 
-	return config_access(bus,
-			     lookup(bus, off >> 20, (off >> 15) & 0x1f,
-				    (off >> 12) & 7),
-			     off & 0xfff, size, false, 0);
+	return config_access(
+		bus,
+		lookup(bus, off >> 20, (off >> 15) & 0x1f, (off >> 12) & 7),
+		off & 0xfff, size, false, 0);
 }
 
 static void ecam_write(void *opaque, uint64_t off, unsigned int size,
@@ -174,10 +173,10 @@ static void ecam_write(void *opaque, uint64_t off, unsigned int size,
 {
 	struct pci_bus *bus = opaque;
 
-	config_access(bus,
-		      lookup(bus, off >> 20, (off >> 15) & 0x1f,
-			     (off >> 12) & 7),
-		      off & 0xfff, size, true, (uint32_t)value);
+	config_access(
+		bus,
+		lookup(bus, off >> 20, (off >> 15) & 0x1f, (off >> 12) & 7),
+		off & 0xfff, size, true, (uint32_t)value);
 }
 
 const struct io_ops pci_ecam_io_ops = {
@@ -257,9 +256,9 @@ void pci_device_init(struct pci_device *d, uint16_t vendor, uint16_t device,
 	pci_set_u16(d->cfg + PCI_SUBSYSTEM_VENDOR_ID, subsys_vendor);
 	pci_set_u16(d->cfg + PCI_SUBSYSTEM_ID, subsys_id);
 	/* Command: memory decode, bus mastering, INTx disable. */
-	pci_set_u16(d->wmask + PCI_COMMAND,
-		    PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
-			    PCI_COMMAND_INTX_DISABLE);
+	pci_set_u16(d->wmask + PCI_COMMAND, PCI_COMMAND_MEMORY |
+						    PCI_COMMAND_MASTER |
+						    PCI_COMMAND_INTX_DISABLE);
 	d->wmask[0x0c] = 0xff; /* cache line size */
 	d->wmask[0x0d] = 0xff; /* latency timer */
 	d->wmask[PCI_INTERRUPT_LINE] = 0xff;
@@ -267,11 +266,11 @@ void pci_device_init(struct pci_device *d, uint16_t vendor, uint16_t device,
 	d->cap_next = &d->cfg[PCI_CAPABILITY_LIST];
 }
 
-void pci_device_add_bar(struct pci_device *d, unsigned int bar,
-			uint32_t size, const struct io_ops *ops, void *opaque)
+void pci_device_add_bar(struct pci_device *d, unsigned int bar, uint32_t size,
+			const struct io_ops *ops, void *opaque)
 {
-	d->bar[bar] = (struct pci_bar){ .size = size, .ops = ops,
-					.opaque = opaque };
+	d->bar[bar] =
+		(struct pci_bar){ .size = size, .ops = ops, .opaque = opaque };
 }
 
 unsigned int pci_device_add_cap(struct pci_device *d, uint8_t id,
@@ -312,7 +311,8 @@ static void update_intx(struct pci_device *d)
 	else
 		bus->intx_slots[line] &= ~(1U << d->slot);
 	if (!old != !bus->intx_slots[line] && bus->set_irq)
-		bus->set_irq(bus->irq_ctx, intx_gsi(d), !!bus->intx_slots[line]);
+		bus->set_irq(bus->irq_ctx, intx_gsi(d),
+			     !!bus->intx_slots[line]);
 	pthread_mutex_unlock(&bus->intx_lock);
 }
 

@@ -112,8 +112,8 @@ void pci_device_init(struct pci_device *d, uint16_t vendor, uint16_t device,
 		     uint16_t subsys_vendor, uint16_t subsys_id,
 		     const struct pci_device_ops *ops, void *opaque);
 /* Declares memory BAR `bar` of `size` bytes, served by ops. */
-void pci_device_add_bar(struct pci_device *d, unsigned int bar,
-			uint32_t size, const struct io_ops *ops, void *opaque);
+void pci_device_add_bar(struct pci_device *d, unsigned int bar, uint32_t size,
+			const struct io_ops *ops, void *opaque);
 /* Reserves a capability of len bytes; returns its config offset, or 0. */
 unsigned int pci_device_add_cap(struct pci_device *d, uint8_t id,
 				unsigned int len);

@@ -264,7 +264,12 @@ static size_t build_mcfg(const struct acpi_config *cfg, uint8_t *p)
 static bool patch_vmms(uint8_t *dsdt, size_t len, uint32_t slots)
 {
 	static const uint8_t want[] = {
-		0x08, 'V', 'M', 'M', 'S', 0x0c,
+		0x08,
+		'V',
+		'M',
+		'M',
+		'S',
+		0x0c,
 		ACPI_VMMS_PLACEHOLDER & 0xff,
 		(ACPI_VMMS_PLACEHOLDER >> 8) & 0xff,
 		(ACPI_VMMS_PLACEHOLDER >> 16) & 0xff,

@@ -178,8 +178,7 @@ void cli_free(struct vm_config *cfg)
 	cfg->nr_disks = 0;
 }
 
-int parse_disk(const char *arg, struct disk_config *d, char *err,
-	       size_t errlen)
+int parse_disk(const char *arg, struct disk_config *d, char *err, size_t errlen)
 {
 	const char *opt = strchr(arg, ',');
 	size_t plen = opt ? (size_t)(opt - arg) : strlen(arg);

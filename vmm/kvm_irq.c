@@ -29,8 +29,9 @@ static void add_irqchip_routes(struct kvm_irq *k)
 			*e = (struct kvm_irq_routing_entry){
 				.gsi = pin,
 				.type = KVM_IRQ_ROUTING_IRQCHIP,
-				.u.irqchip = { pin < 8 ? KVM_IRQCHIP_PIC_MASTER
-						       : KVM_IRQCHIP_PIC_SLAVE,
+				.u.irqchip = { pin < 8 ?
+						       KVM_IRQCHIP_PIC_MASTER :
+						       KVM_IRQCHIP_PIC_SLAVE,
 					       pin % 8 },
 			};
 		}
@@ -82,7 +83,8 @@ int kvm_irq_msi_route(void *ctx, int *gsi, uint64_t addr, uint32_t data)
 
 	pthread_mutex_lock(&k->lock);
 	if (*gsi < 0) {
-		for (int g = KVM_IRQ_FIRST_MSI_GSI; g < KVM_IRQ_MAX_ROUTES; g++) {
+		for (int g = KVM_IRQ_FIRST_MSI_GSI; g < KVM_IRQ_MAX_ROUTES;
+		     g++) {
 			if (!k->used[g] && k->table->nr < KVM_IRQ_MAX_ROUTES) {
 				k->used[g] = true;
 				*gsi = g;

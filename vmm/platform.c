@@ -88,8 +88,9 @@ int platform_check_virtio(const struct vm_config *cfg)
 	unsigned int n = nr_virtio_devices(cfg);
 
 	if (cfg->transport == TRANSPORT_MMIO && n > sizeof(mmio_gsi)) {
-		log_error("--transport mmio: at most %zu virtio devices (this VM has %u)",
-			  sizeof(mmio_gsi), n);
+		log_error(
+			"--transport mmio: at most %zu virtio devices (this VM has %u)",
+			sizeof(mmio_gsi), n);
 		return -1;
 	}
 	return 0;
@@ -109,14 +110,14 @@ static int attach(struct platform *p, const struct vm_config *cfg,
 			return -ENOSPC;
 		err = virtio_mmio_init(&p->vmmio[i], vdev, mmio_base(i),
 				       mmio_gsi[i]);
-		if (!err && iobus_register(mmio, mmio_base(i),
-					   X86_VIRTIO_MMIO_SIZE,
-					   &virtio_mmio_io_ops, &p->vmmio[i]))
+		if (!err &&
+		    iobus_register(mmio, mmio_base(i), X86_VIRTIO_MMIO_SIZE,
+				   &virtio_mmio_io_ops, &p->vmmio[i]))
 			err = -EBUSY;
 	} else {
 		p->vpci[i] = calloc(1, sizeof(*p->vpci[i]));
-		err = p->vpci[i] ? virtio_pci_init(p->vpci[i], vdev, &p->pci)
-				 : -ENOMEM;
+		err = p->vpci[i] ? virtio_pci_init(p->vpci[i], vdev, &p->pci) :
+				   -ENOMEM;
 	}
 	if (err)
 		return err;
@@ -146,7 +147,8 @@ int platform_init(struct platform *p, const struct vm_config *cfg,
 	    iobus_register(pio, RTC_PORT, RTC_NR_PORTS, &rtc_io_ops, &p->rtc) ||
 	    iobus_register(pio, PLATFORM_ACPI_PM_PORT, ACPI_PM_NR_PORTS,
 			   &acpi_pm_io_ops, &p->pm) ||
-	    iobus_register(pio, I8042_COMMAND_PORT, 1, &i8042_io_ops, &p->kbd) ||
+	    iobus_register(pio, I8042_COMMAND_PORT, 1, &i8042_io_ops,
+			   &p->kbd) ||
 	    iobus_register(pio, PCI_CONF1_PORT, PCI_CONF1_PORTS,
 			   &pci_conf1_io_ops, &p->pci) ||
 	    iobus_register(mmio, X86_PCI_ECAM_BASE, X86_PCI_ECAM_SIZE,
@@ -167,11 +169,10 @@ int platform_init(struct platform *p, const struct vm_config *cfg,
 	if (cfg->console == CONSOLE_VIRTIO) {
 		/* hvc0 takes stdin; COM1 keeps printing early boot messages. */
 		p->vcon = calloc(1, sizeof(*p->vcon));
-		err = p->vcon ? virtio_console_init(p->vcon, hv,
-						    host_console_output,
-						    host_console_rx_ready,
-						    console)
-			      : -ENOMEM;
+		err = p->vcon ? virtio_console_init(
+					p->vcon, hv, host_console_output,
+					host_console_rx_ready, console) :
+				-ENOMEM;
 		if (!err)
 			err = attach(p, cfg, mmio, &p->vcon->vdev);
 		if (err) {

@@ -45,8 +45,8 @@ static void *alloc_ram(uint64_t size)
 
 static char *build_cmdline(const struct vm_config *cfg)
 {
-	const char *console = cfg->console == CONSOLE_VIRTIO ? "console=hvc0"
-							     : "console=ttyS0";
+	const char *console = cfg->console == CONSOLE_VIRTIO ? "console=hvc0" :
+							       "console=ttyS0";
 	const char *append = cfg->append;
 	size_t len = strlen(console) + sizeof(DEFAULT_CMDLINE) + 1 +
 		     (append ? strlen(append) + 1 : 0);

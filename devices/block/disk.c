@@ -16,11 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int fail(struct disk *d, char *err, size_t errlen, const char *fmt,
-		...) __attribute__((format(printf, 4, 5)));
+static int fail(struct disk *d, char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-static int fail(struct disk *d, char *err, size_t errlen, const char *fmt,
-		...)
+static int fail(struct disk *d, char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -55,13 +54,13 @@ static void probe_discard(struct disk *d)
 		return;
 	}
 	/* Past the end of the file these change nothing. */
-	d->can_discard = fallocate(d->fd, FALLOC_FL_PUNCH_HOLE |
-					FALLOC_FL_KEEP_SIZE,
-				   d->size, 4096) == 0;
-	d->can_write_zeroes = d->can_discard ||
-			      fallocate(d->fd, FALLOC_FL_ZERO_RANGE |
-						FALLOC_FL_KEEP_SIZE,
-					d->size, 4096) == 0;
+	d->can_discard =
+		fallocate(d->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			  d->size, 4096) == 0;
+	d->can_write_zeroes =
+		d->can_discard ||
+		fallocate(d->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+			  d->size, 4096) == 0;
 }
 
 int disk_open(struct disk *d, const char *path, bool readonly,
@@ -81,9 +80,9 @@ int disk_open(struct disk *d, const char *path, bool readonly,
 		return fail(d, err, errlen, "cannot open disk '%s'%s: %s%s",
 			    path, readonly ? "" : " for writing",
 			    strerror(errno),
-			    !readonly && (errno == EACCES || errno == EROFS)
-				    ? " (add ',ro' to attach it read-only)"
-				    : "");
+			    !readonly && (errno == EACCES || errno == EROFS) ?
+				    " (add ',ro' to attach it read-only)" :
+				    "");
 	if (fstat(d->buffered_fd, &st) < 0)
 		return fail(d, err, errlen, "disk '%s': %s", path,
 			    strerror(errno));
@@ -93,13 +92,15 @@ int disk_open(struct disk *d, const char *path, bool readonly,
 			    "disk '%s' is neither a file nor a block device",
 			    path);
 	/* Two VMs writing one image corrupt it: refuse, don't wait. */
-	if (flock(d->buffered_fd, (readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0 &&
+	if (flock(d->buffered_fd, (readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) <
+		    0 &&
 	    errno != ENOLCK && errno != EOPNOTSUPP)
-		return fail(d, err, errlen,
-			    errno == EWOULDBLOCK
-				    ? "disk '%s' is in use by another process (locked)"
-				    : "cannot lock disk '%s'",
-			    path);
+		return fail(
+			d, err, errlen,
+			errno == EWOULDBLOCK ?
+				"disk '%s' is in use by another process (locked)" :
+				"cannot lock disk '%s'",
+			path);
 	if (d->blockdev) {
 		int ssz = 512;
 
@@ -129,9 +130,10 @@ int disk_open(struct disk *d, const char *path, bool readonly,
 	if (d->event_fd < 0)
 		return fail(d, err, errlen, "eventfd: %s", strerror(errno));
 	if (io_setup((int)max_inflight, &d->aio) < 0)
-		return fail(d, err, errlen,
-			    "cannot set up AIO for disk '%s' (see fs.aio-max-nr)",
-			    path);
+		return fail(
+			d, err, errlen,
+			"cannot set up AIO for disk '%s' (see fs.aio-max-nr)",
+			path);
 	probe_discard(d);
 	return 0;
 }
@@ -199,9 +201,9 @@ int disk_discard(struct disk *d, uint64_t off, uint64_t len)
 		return ioctl(d->fd, BLKDISCARD, range) < 0 ? -errno : 0;
 	}
 	return fallocate(d->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-			 (off_t)off, (off_t)len) < 0
-		       ? -errno
-		       : 0;
+			 (off_t)off, (off_t)len) < 0 ?
+		       -errno :
+		       0;
 }
 
 int disk_write_zeroes(struct disk *d, uint64_t off, uint64_t len, bool unmap)
@@ -216,7 +218,7 @@ int disk_write_zeroes(struct disk *d, uint64_t off, uint64_t len, bool unmap)
 	    disk_discard(d, off, len) == 0)
 		return 0;
 	return fallocate(d->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
-			 (off_t)off, (off_t)len) < 0
-		       ? -errno
-		       : 0;
+			 (off_t)off, (off_t)len) < 0 ?
+		       -errno :
+		       0;
 }

@@ -117,10 +117,11 @@ static uint8_t start_io(struct virtio_blk *blk, const struct vq_chain *c,
 
 		if (blk->pool_used + pieces > VIRTIO_BLK_IOV_POOL)
 			submit_batch(blk);
-		n = write ? iov_slice(c->iov, c->nr_out, sizeof(struct blk_header),
-				      len, blk->pool + blk->pool_used,
-				      VIRTIO_BLK_IOV_POOL - blk->pool_used)
-			  : iov_slice(c->iov + c->nr_out, c->nr_in, 0, len,
+		n = write ? iov_slice(c->iov, c->nr_out,
+				      sizeof(struct blk_header), len,
+				      blk->pool + blk->pool_used,
+				      VIRTIO_BLK_IOV_POOL - blk->pool_used) :
+			    iov_slice(c->iov + c->nr_out, c->nr_in, 0, len,
 				      blk->pool + blk->pool_used,
 				      VIRTIO_BLK_IOV_POOL - blk->pool_used);
 		if (n < 0)
@@ -155,8 +156,8 @@ static uint8_t deallocate(struct virtio_blk *blk, const struct vq_chain *c,
 
 	if (blk->disk.readonly)
 		return VIRTIO_BLK_S_IOERR;
-	if (!virtio_has_feature(&blk->vdev, zeroes ? VIRTIO_BLK_F_WRITE_ZEROES
-						  : VIRTIO_BLK_F_DISCARD))
+	if (!virtio_has_feature(&blk->vdev, zeroes ? VIRTIO_BLK_F_WRITE_ZEROES :
+						     VIRTIO_BLK_F_DISCARD))
 		return VIRTIO_BLK_S_UNSUPP;
 	if (bytes % sizeof(struct blk_range) || n == 0 || n > MAX_SEGMENTS) {
 		log_guest("%s: %zu bytes of discard ranges", blk->disk.path,
@@ -168,8 +169,8 @@ static uint8_t deallocate(struct virtio_blk *blk, const struct vq_chain *c,
 		int err;
 
 		iov_to_buf(c->iov, c->nr_out,
-			   sizeof(struct blk_header) + i * sizeof(range), &range,
-			   sizeof(range));
+			   sizeof(struct blk_header) + i * sizeof(range),
+			   &range, sizeof(range));
 		if (range.num_sectors > MAX_RANGE_SECTORS ||
 		    !in_disk(blk, range.sector, range.num_sectors * SECTOR))
 			return VIRTIO_BLK_S_IOERR;
@@ -178,8 +179,8 @@ static uint8_t deallocate(struct virtio_blk *blk, const struct vq_chain *c,
 		err = zeroes ? disk_write_zeroes(&blk->disk,
 						 range.sector * SECTOR,
 						 range.num_sectors * SECTOR,
-						 range.flags & RANGE_F_UNMAP)
-			     : disk_discard(&blk->disk, range.sector * SECTOR,
+						 range.flags & RANGE_F_UNMAP) :
+			       disk_discard(&blk->disk, range.sector * SECTOR,
 					    range.num_sectors * SECTOR);
 		if (err == -EOPNOTSUPP)
 			return VIRTIO_BLK_S_UNSUPP;
@@ -214,33 +215,36 @@ static void handle(struct virtio_blk *blk, const struct vq_chain *c)
 	switch (h.type) {
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
-		len = h.type == VIRTIO_BLK_T_IN ? c->in_len - 1
-						: c->out_len - sizeof(h);
+		len = h.type == VIRTIO_BLK_T_IN ? c->in_len - 1 :
+						  c->out_len - sizeof(h);
 		if (h.type == VIRTIO_BLK_T_OUT && blk->disk.readonly)
 			s = VIRTIO_BLK_S_IOERR;
 		else if (len % SECTOR || !in_disk(blk, h.sector, len)) {
-			log_guest("%s: %s of %llu bytes at sector %llu is outside the disk",
-				  blk->disk.path,
-				  h.type == VIRTIO_BLK_T_IN ? "read" : "write",
-				  (unsigned long long)len,
-				  (unsigned long long)h.sector);
+			log_guest(
+				"%s: %s of %llu bytes at sector %llu is outside the disk",
+				blk->disk.path,
+				h.type == VIRTIO_BLK_T_IN ? "read" : "write",
+				(unsigned long long)len,
+				(unsigned long long)h.sector);
 			s = VIRTIO_BLK_S_IOERR;
 		} else if (len == 0) {
 			s = VIRTIO_BLK_S_OK;
 		} else {
-			s = start_io(blk, c, status, (int)h.type, h.sector, len);
+			s = start_io(blk, c, status, (int)h.type, h.sector,
+				     len);
 		}
 		break;
 	case VIRTIO_BLK_T_FLUSH:
-		s = blk->disk.readonly ? VIRTIO_BLK_S_OK
-				       : start_io(blk, c, status, (int)h.type,
-						  0, 0);
+		s = blk->disk.readonly ?
+			    VIRTIO_BLK_S_OK :
+			    start_io(blk, c, status, (int)h.type, 0, 0);
 		break;
 	case VIRTIO_BLK_T_GET_ID:
 		written = (uint32_t)iov_from_buf(
 			c->iov + c->nr_out, c->nr_in, 0, blk->serial,
-			c->in_len - 1 < sizeof(blk->serial) ? c->in_len - 1
-							    : sizeof(blk->serial));
+			c->in_len - 1 < sizeof(blk->serial) ?
+				c->in_len - 1 :
+				sizeof(blk->serial));
 		s = VIRTIO_BLK_S_OK;
 		break;
 	case VIRTIO_BLK_T_DISCARD:
@@ -289,8 +293,9 @@ static void reap(struct virtio_blk *blk, bool wait_all, bool to_guest)
 	struct timespec zero = { 0, 0 };
 
 	for (;;) {
-		long want = wait_all ? (blk->inflight < 64 ? blk->inflight : 64)
-				     : 0;
+		long want = wait_all ?
+				    (blk->inflight < 64 ? blk->inflight : 64) :
+				    0;
 		int n;
 
 		if (wait_all && !blk->inflight)
@@ -308,11 +313,12 @@ static void reap(struct virtio_blk *blk, bool wait_all, bool to_guest)
 
 			if (!ok)
 				log_guest("%s: I/O error: %s", blk->disk.path,
-					  res < 0 ? strerror((int)-res)
-						  : "short transfer");
+					  res < 0 ? strerror((int)-res) :
+						    "short transfer");
 			if (to_guest)
 				finish(blk, r->head, r->status,
-				       ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR,
+				       ok ? VIRTIO_BLK_S_OK :
+					    VIRTIO_BLK_S_IOERR,
 				       ok ? r->in_len - 1 : 0);
 			give_request(blk, r);
 		}
@@ -348,8 +354,8 @@ static void blk_reset(struct virtio_device *vdev)
 	reap(blk, true, false);
 }
 
-static void blk_read_config(struct virtio_device *vdev, uint32_t off,
-			    void *buf, uint32_t len)
+static void blk_read_config(struct virtio_device *vdev, uint32_t off, void *buf,
+			    uint32_t len)
 {
 	struct virtio_blk *blk = vdev->priv;
 
@@ -392,15 +398,16 @@ int virtio_blk_open(struct virtio_blk *blk, const char *path, bool readonly,
 		.pci_class = PCI_CLASS_STORAGE_OTHER,
 		.nr_queues = 1,
 		.queue_size = VIRTIO_BLK_QUEUE_SIZE,
-		.features = (1ULL << VIRTIO_BLK_F_SEG_MAX) |
-			    (1ULL << VIRTIO_BLK_F_BLK_SIZE) |
-			    (1ULL << VIRTIO_BLK_F_FLUSH) |
-			    (readonly ? 1ULL << VIRTIO_BLK_F_RO : 0) |
-			    (blk->disk.can_discard ? 1ULL << VIRTIO_BLK_F_DISCARD
-						   : 0) |
-			    (blk->disk.can_write_zeroes
-				     ? 1ULL << VIRTIO_BLK_F_WRITE_ZEROES
-				     : 0),
+		.features =
+			(1ULL << VIRTIO_BLK_F_SEG_MAX) |
+			(1ULL << VIRTIO_BLK_F_BLK_SIZE) |
+			(1ULL << VIRTIO_BLK_F_FLUSH) |
+			(readonly ? 1ULL << VIRTIO_BLK_F_RO : 0) |
+			(blk->disk.can_discard ? 1ULL << VIRTIO_BLK_F_DISCARD :
+						 0) |
+			(blk->disk.can_write_zeroes ?
+				 1ULL << VIRTIO_BLK_F_WRITE_ZEROES :
+				 0),
 		.config_size = sizeof(*cfg),
 		.read_config = blk_read_config,
 		.reset = blk_reset,

@@ -30,7 +30,8 @@ static void console_kick(struct virtio_device *vdev, unsigned int q)
 			}
 			for (unsigned int i = 0;
 			     r == VQ_CHAIN && i < con->chain.nr_out; i++)
-				con->output(con->ctx, con->chain.iov[i].iov_base,
+				con->output(con->ctx,
+					    con->chain.iov[i].iov_base,
 					    con->chain.iov[i].iov_len);
 			vq_push(vq, con->chain.head, 0);
 			if (!con->port_open) {

@@ -124,7 +124,8 @@ static uint64_t mmio_read(void *opaque, uint64_t off, unsigned int size)
 	if (off >= REG_CONFIG) {
 		uint32_t o = (uint32_t)(off - REG_CONFIG);
 
-		if (o + size <= vdev->ops->config_size && vdev->ops->read_config)
+		if (o + size <= vdev->ops->config_size &&
+		    vdev->ops->read_config)
 			vdev->ops->read_config(vdev, o, &v, size);
 		pthread_mutex_unlock(&vdev->lock);
 		return v;
@@ -213,10 +214,9 @@ static void mmio_write(void *opaque, uint64_t off, unsigned int size,
 		    !(vdev->status & VIRTIO_STATUS_FEATURES_OK)) {
 			unsigned int shift = 32 * vdev->driver_feature_select;
 
-			vdev->driver_features =
-				(vdev->driver_features &
-				 ~(0xffffffffULL << shift)) |
-				((uint64_t)v << shift);
+			vdev->driver_features = (vdev->driver_features &
+						 ~(0xffffffffULL << shift)) |
+						((uint64_t)v << shift);
 		}
 		break;
 	case REG_DRIVER_FEATURES_SEL:

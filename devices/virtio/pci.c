@@ -61,7 +61,8 @@ static const struct {
 
 static bool msix_enabled(const struct virtio_pci *vp)
 {
-	return pci_get_u16(vp->pci.cfg + vp->msix_cap + 2) & MSIX_CONTROL_ENABLE;
+	return pci_get_u16(vp->pci.cfg + vp->msix_cap + 2) &
+	       MSIX_CONTROL_ENABLE;
 }
 
 static bool msix_all_masked(const struct virtio_pci *vp)
@@ -85,11 +86,11 @@ static void update_vector(struct virtio_pci *vp, unsigned int v)
 	int err;
 
 	if (want && vec->gsi < 0) {
-		err = hv->msi_route(hv->ctx, &vec->gsi,
-				    pci_get_u32(vec->entry) |
-					    (uint64_t)pci_get_u32(vec->entry + 4)
-						    << 32,
-				    pci_get_u32(vec->entry + 8));
+		err = hv->msi_route(
+			hv->ctx, &vec->gsi,
+			pci_get_u32(vec->entry) |
+				(uint64_t)pci_get_u32(vec->entry + 4) << 32,
+			pci_get_u32(vec->entry + 8));
 		if (err) {
 			log_warn("%s: no MSI route: %s", vp->vdev->ops->name,
 				 strerror(-err));
@@ -127,7 +128,8 @@ static void msix_table_write(struct virtio_pci *vp, uint64_t off,
 
 		hv->msi_route(hv->ctx, &vec->gsi,
 			      pci_get_u32(vec->entry) |
-				      (uint64_t)pci_get_u32(vec->entry + 4) << 32,
+				      (uint64_t)pci_get_u32(vec->entry + 4)
+					      << 32,
 			      pci_get_u32(vec->entry + 8));
 	}
 	update_vector(vp, v);
@@ -197,17 +199,17 @@ static uint64_t common_get(struct virtio_pci *vp, unsigned int field)
 	case CC_DEVICE_FEATURE_SELECT:
 		return vdev->device_feature_select;
 	case CC_DEVICE_FEATURE:
-		return vdev->device_feature_select < 2
-			       ? (uint32_t)(features >>
-					    (32 * vdev->device_feature_select))
-			       : 0;
+		return vdev->device_feature_select < 2 ?
+			       (uint32_t)(features >>
+					  (32 * vdev->device_feature_select)) :
+			       0;
 	case CC_DRIVER_FEATURE_SELECT:
 		return vdev->driver_feature_select;
 	case CC_DRIVER_FEATURE:
-		return vdev->driver_feature_select < 2
-			       ? (uint32_t)(vdev->driver_features >>
-					    (32 * vdev->driver_feature_select))
-			       : 0;
+		return vdev->driver_feature_select < 2 ?
+			       (uint32_t)(vdev->driver_features >>
+					  (32 * vdev->driver_feature_select)) :
+			       0;
 	case CC_CONFIG_MSIX_VECTOR:
 		return vp->config_vector;
 	case CC_NUM_QUEUES:
@@ -289,7 +291,8 @@ static void common_set(struct virtio_pci *vp, unsigned int field,
 		break;
 	case CC_QUEUE_MSIX_VECTOR:
 		if (q < vdev->ops->nr_queues)
-			vp->queue_vector[q] = checked_vector(vp, (uint16_t)value);
+			vp->queue_vector[q] =
+				checked_vector(vp, (uint16_t)value);
 		break;
 	case CC_QUEUE_ENABLE:
 		if (qok && value == 1)
@@ -339,8 +342,8 @@ static uint64_t common_read(struct virtio_pci *vp, uint64_t off,
 }
 
 /* A write of part of a field (a 64-bit address in two halves) merges. */
-static void common_write(struct virtio_pci *vp, uint64_t off,
-			 unsigned int size, uint64_t value)
+static void common_write(struct virtio_pci *vp, uint64_t off, unsigned int size,
+			 uint64_t value)
 {
 	int i = common_field(off, size);
 	unsigned int shift, f;
@@ -374,7 +377,8 @@ static uint64_t bar_read(void *opaque, uint64_t off, unsigned int size)
 	} else if (off < VIRTIO_PCI_NOTIFY) {
 		uint32_t o = (uint32_t)(off - VIRTIO_PCI_DEVICE);
 
-		if (o + size <= vdev->ops->config_size && vdev->ops->read_config)
+		if (o + size <= vdev->ops->config_size &&
+		    vdev->ops->read_config)
 			vdev->ops->read_config(vdev, o, &v, size);
 	} else if (off >= VIRTIO_PCI_MSIX_TABLE && off < VIRTIO_PCI_MSIX_PBA) {
 		v = msix_table_read(vp, off - VIRTIO_PCI_MSIX_TABLE, size);
@@ -446,8 +450,8 @@ static void set_ioeventfds(struct virtio_pci *vp, uint32_t base, bool assign)
 	}
 }
 
-static void bar_moved(struct pci_device *d, unsigned int bar,
-		      uint32_t old_addr, uint32_t new_addr)
+static void bar_moved(struct pci_device *d, unsigned int bar, uint32_t old_addr,
+		      uint32_t new_addr)
 {
 	struct virtio_pci *vp = d->opaque;
 
@@ -522,7 +526,8 @@ static unsigned int add_virtio_cap(struct virtio_pci *vp, uint8_t type,
 				   uint32_t offset, uint32_t length,
 				   unsigned int cap_len)
 {
-	unsigned int at = pci_device_add_cap(&vp->pci, PCI_CAP_ID_VNDR, cap_len);
+	unsigned int at =
+		pci_device_add_cap(&vp->pci, PCI_CAP_ID_VNDR, cap_len);
 	uint8_t *c = vp->pci.cfg + at;
 
 	if (!at)

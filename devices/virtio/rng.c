@@ -52,8 +52,8 @@ static void rng_kick(struct virtio_device *vdev, unsigned int q)
 				return;
 			}
 			vq_push(vq, rng->chain.head,
-				r == VQ_CHAIN ? virtio_rng_fill(&rng->chain)
-					      : 0);
+				r == VQ_CHAIN ? virtio_rng_fill(&rng->chain) :
+						0);
 		}
 	} while (vq_enable_kicks(vq));
 	virtio_interrupt_queue(vdev, q);

@@ -164,8 +164,8 @@ void virtio_needs_reset(struct virtio_device *vdev)
 		vdev->transport->interrupt_config(vdev);
 }
 
-void virtio_config_copy(const void *config, uint32_t config_size,
-			uint32_t off, void *buf, uint32_t len)
+void virtio_config_copy(const void *config, uint32_t config_size, uint32_t off,
+			void *buf, uint32_t len)
 {
 	memset(buf, 0, len);
 	if (off < config_size)

@@ -41,8 +41,8 @@ struct virtio_device_ops {
 	uint64_t features; /* device-specific bits offered */
 	uint32_t config_size;
 	/* Device config space access (off + len <= config_size), vdev locked. */
-	void (*read_config)(struct virtio_device *vdev, uint32_t off,
-			    void *buf, uint32_t len);
+	void (*read_config)(struct virtio_device *vdev, uint32_t off, void *buf,
+			    uint32_t len);
 	void (*write_config)(struct virtio_device *vdev, uint32_t off,
 			     const void *buf, uint32_t len);
 	/* The driver set DRIVER_OK; the enabled queues are live. */
@@ -102,7 +102,7 @@ void virtio_interrupt_queue(struct virtio_device *vdev, unsigned int q);
 void virtio_needs_reset(struct virtio_device *vdev);
 
 /* Little-endian config helpers: copy [off, off+len) of a field struct. */
-void virtio_config_copy(const void *config, uint32_t config_size,
-			uint32_t off, void *buf, uint32_t len);
+void virtio_config_copy(const void *config, uint32_t config_size, uint32_t off,
+			void *buf, uint32_t len);
 
 #endif

@@ -100,28 +100,32 @@ static enum vq_pop_result walk(struct virtqueue *vq, uint16_t head,
 
 		/* More steps than the table has entries means a loop. */
 		if (++steps > count) {
-			log_guest("virtqueue: descriptor chain %u loops or is too long",
-				  head);
+			log_guest(
+				"virtqueue: descriptor chain %u loops or is too long",
+				head);
 			return VQ_BAD_CHAIN;
 		}
 		memcpy(&d, &table[idx], sizeof(d)); /* one read: TOCTOU-safe */
 		if (d.flags & VRING_DESC_F_INDIRECT) {
 			if (!vq->indirect || in_indirect ||
 			    (d.flags & VRING_DESC_F_NEXT) || n) {
-				log_guest("virtqueue: misplaced indirect descriptor in chain %u",
-					  head);
+				log_guest(
+					"virtqueue: misplaced indirect descriptor in chain %u",
+					head);
 				return VQ_BAD_CHAIN;
 			}
 			if (d.len == 0 || d.len % sizeof(d) ||
 			    d.len / sizeof(d) > VQ_MAX_CHAIN) {
-				log_guest("virtqueue: indirect table of %u bytes in chain %u",
-					  d.len, head);
+				log_guest(
+					"virtqueue: indirect table of %u bytes in chain %u",
+					d.len, head);
 				return VQ_BAD_CHAIN;
 			}
 			table = gm_ptr(vq->mem, d.addr, d.len);
 			if (!table) {
-				log_guest("virtqueue: indirect table outside RAM in chain %u",
-					  head);
+				log_guest(
+					"virtqueue: indirect table outside RAM in chain %u",
+					head);
 				return VQ_BAD_CHAIN;
 			}
 			count = d.len / sizeof(d);
@@ -132,8 +136,9 @@ static enum vq_pop_result walk(struct virtqueue *vq, uint16_t head,
 		}
 		buf = gm_ptr(vq->mem, d.addr, d.len);
 		if (!buf) {
-			log_guest("virtqueue: buffer %#llx+%u outside RAM in chain %u",
-				  (unsigned long long)d.addr, d.len, head);
+			log_guest(
+				"virtqueue: buffer %#llx+%u outside RAM in chain %u",
+				(unsigned long long)d.addr, d.len, head);
 			return VQ_BAD_CHAIN;
 		}
 		if (d.flags & VRING_DESC_F_WRITE) {
@@ -141,8 +146,9 @@ static enum vq_pop_result walk(struct virtqueue *vq, uint16_t head,
 			c->in_len += d.len;
 		} else {
 			if (c->nr_in) {
-				log_guest("virtqueue: readable buffer after a writable one in chain %u",
-					  head);
+				log_guest(
+					"virtqueue: readable buffer after a writable one in chain %u",
+					head);
 				return VQ_BAD_CHAIN;
 			}
 			c->nr_out++;
@@ -157,8 +163,9 @@ static enum vq_pop_result walk(struct virtqueue *vq, uint16_t head,
 			return VQ_CHAIN;
 		idx = d.next;
 		if (idx >= count) {
-			log_guest("virtqueue: next index %u out of range in chain %u",
-				  idx, head);
+			log_guest(
+				"virtqueue: next index %u out of range in chain %u",
+				idx, head);
 			return VQ_BAD_CHAIN;
 		}
 	}
@@ -174,8 +181,9 @@ enum vq_pop_result vq_pop(struct virtqueue *vq, struct vq_chain *c)
 	if (avail == vq->last_avail)
 		return VQ_EMPTY;
 	if ((uint16_t)(avail - vq->last_avail) > vq->size) {
-		log_guest("virtqueue: driver claims %u available buffers in a ring of %u",
-			  (uint16_t)(avail - vq->last_avail), vq->size);
+		log_guest(
+			"virtqueue: driver claims %u available buffers in a ring of %u",
+			(uint16_t)(avail - vq->last_avail), vq->size);
 		return VQ_BROKEN;
 	}
 	head = load_once(&vq->avail_ring[vq->last_avail & (vq->size - 1)]);
@@ -218,7 +226,8 @@ bool vq_should_interrupt(struct virtqueue *vq)
 	if (valid && old == vq->used)
 		return false;
 	if (!vq->event_idx)
-		return !(load_once(vq->avail_flags) & VRING_AVAIL_F_NO_INTERRUPT);
+		return !(load_once(vq->avail_flags) &
+			 VRING_AVAIL_F_NO_INTERRUPT);
 	if (!valid)
 		return true;
 	event = load_once(vq->used_event);

@@ -70,7 +70,8 @@ enum vq_pop_result {
 	VQ_EMPTY = 0,
 	VQ_CHAIN = 1, /* a valid chain in *c */
 	VQ_BAD_CHAIN = -1, /* c->head is valid; return it unused */
-	VQ_BROKEN = -2, /* the ring itself is nonsense: the device needs reset */
+	VQ_BROKEN =
+		-2, /* the ring itself is nonsense: the device needs reset */
 };
 
 /*
