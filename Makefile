@@ -17,7 +17,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
 .PHONY: all check unit cli-tests integration run deps clean format \
-	clang-build
+	clang-build fuzz
 all: kestrel
 
 kestrel: $(OBJS)
@@ -44,6 +44,9 @@ $(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libkestrel.a
 		$(BUILD)/libkestrel.a -lcmocka $(LDLIBS)
 
 -include $(OBJS:.o=.d)
+
+# libFuzzer targets for the guest-facing parsers: `make fuzz`.
+include tests/fuzz/fuzz.mk
 
 deps:
 	@scripts/deps.sh build

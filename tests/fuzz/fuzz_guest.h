@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KESTREL_TESTS_FUZZ_GUEST_H
+#define KESTREL_TESTS_FUZZ_GUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "vmm/evloop.h"
+#include "vmm/guest_mem.h"
+#include "vmm/hv.h"
+
+/*
+ * The fake guest the fuzz targets share: RAM as two back-to-back regions
+ * (contiguous in guest-physical space, separate heap blocks on the host,
+ * each with ASan redzones around it), so a range that gm_ptr() wrongly let
+ * straddle them, or run off either end, is caught.
+ *
+ *   FUZZ_RAM_GPA  .. +FUZZ_RAM_SIZE   region 0, loaded from the fuzz input
+ *   FUZZ_RAM2_GPA .. +FUZZ_RAM2_SIZE  region 1, zero-filled
+ */
+#define FUZZ_RAM_GPA 0x1000ULL
+#define FUZZ_RAM_SIZE 0x10000ULL
+#define FUZZ_RAM2_GPA (FUZZ_RAM_GPA + FUZZ_RAM_SIZE)
+#define FUZZ_RAM2_SIZE 0x1000ULL
+
+struct fuzz_guest {
+	struct guest_mem mem;
+	uint8_t *ram, *ram2;
+	struct evloop loop;
+	struct hv hv;
+};
+
+/* KESTREL_FUZZ_VERBOSE set: kestrel's log and the targets' traces on. */
+extern bool fuzz_verbose;
+
+/* Allocates the regions, an event loop and an hv whose KVM hooks are stubs. */
+void fuzz_guest_init(struct fuzz_guest *g);
+/* Zeroes guest RAM, then copies data (up to FUZZ_RAM_SIZE) to FUZZ_RAM_GPA. */
+void fuzz_guest_load(struct fuzz_guest *g, const uint8_t *data, size_t len);
+
+/* Is the host range [p, p + len) wholly inside one guest RAM region? */
+bool fuzz_guest_contains(const struct fuzz_guest *g, const void *p, size_t len);
+/*
+ * Checks that each buffer lies in one region (aborting with a message if
+ * not), then reads each byte of the first `nr_out` and writes each byte of
+ * the rest, so ASan sees every access; *budget caps the bytes touched per
+ * input (the first and last byte of every buffer are always touched).
+ */
+void fuzz_touch_iov(const struct fuzz_guest *g, const struct iovec *iov,
+		    unsigned int nr_out, unsigned int nr_in, size_t *budget);
+
+/* Reports an oracle violation (with printf-style detail) and aborts. */
+void fuzz_fail(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+/* Little-endian readers for the fuzz input (no alignment needed). */
+static inline uint16_t fuzz_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline uint32_t fuzz_le32(const uint8_t *p)
+{
+	return fuzz_le16(p) | (uint32_t)fuzz_le16(p + 2) << 16;
+}
+
+static inline uint64_t fuzz_le64(const uint8_t *p)
+{
+	return fuzz_le32(p) | (uint64_t)fuzz_le32(p + 4) << 32;
+}
+
+#endif

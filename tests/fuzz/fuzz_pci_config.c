@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libFuzzer target for the PCI host (devices/pci.c) and virtio-pci
+ * (devices/virtio/pci.c): config space through ports 0xCF8-0xCFF and
+ * ECAM, the BAR window, with a virtio-rng device (devices/virtio/rng.c)
+ * on the bus, everything dispatched through iobus_access() as the vCPU
+ * loop does. A fresh bus and device for each input.
+ *
+ * Input: a sequence of OP_SIZE-byte operations
+ *
+ *   [0]      bits 0-2: what (0: port I/O at 0xCF8 + (off & 7), 1: ECAM
+ *            at off % 1 MiB, 2, 5-7: the BAR window at off % 512 MiB,
+ *            3: run the device thread's ready handlers (queue kicks),
+ *            4: store the 8-byte value in guest RAM at off % 64 KiB);
+ *            bit 7: a write (else a read)
+ *   [1]      size: port I/O 1 << (b % 3), MMIO 1 + b % 8
+ *   [2..5]   off (32 bit)
+ *   [6..13]  value (64 bit)
+ *
+ * Oracles besides ASan/UBSan: read-only identity registers stay put, BAR
+ * addresses stay size-aligned, queue sizes stay within what the device
+ * offers.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "arch/x86/layout.h"
+#include "devices/pci.h"
+#include "devices/virtio/pci.h"
+#include "devices/virtio/rng.h"
+#include "tests/fuzz/fuzz_guest.h"
+#include "vmm/iobus.h"
+
+#define OP_SIZE 14
+#define MAX_OPS 512
+
+static struct fuzz_guest guest;
+static struct pci_bus bus;
+static struct virtio_rng rng;
+static struct virtio_pci vp;
+static struct iobus pio = { .name = "pio" }, mmio = { .name = "mmio" };
+
+static void set_irq(void *ctx, uint32_t gsi, int level)
+{
+	(void)ctx;
+	if (gsi < PCI_INTX_GSI_BASE ||
+	    gsi >= PCI_INTX_GSI_BASE + PCI_INTX_GSIS ||
+	    (level != 0 && level != 1))
+		fuzz_fail("set_irq(%u, %d)", gsi, level);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fuzz_guest_init(&guest);
+	if (iobus_register(&pio, PCI_CONF1_PORT, PCI_CONF1_PORTS,
+			   &pci_conf1_io_ops, &bus) ||
+	    iobus_register(&mmio, X86_PCI_ECAM_BASE, X86_PCI_ECAM_SIZE,
+			   &pci_ecam_io_ops, &bus) ||
+	    iobus_register(&mmio, X86_PCI_WINDOW_BASE, X86_PCI_WINDOW_SIZE,
+			   &pci_window_io_ops, &bus))
+		fuzz_fail("cannot register the PCI ranges");
+	return 0;
+}
+
+/* The device thread: runs the handlers of whatever is ready now. */
+static void run_device_thread(void)
+{
+	struct epoll_event evs[8];
+	int n = epoll_wait(guest.loop.epfd, evs, 8, 0);
+
+	for (int i = 0; i < n; i++) {
+		struct ev_source *src = evs[i].data.ptr;
+
+		if (src)
+			src->handler(src, evs[i].events);
+	}
+}
+
+static void check_device(const struct pci_device *d, uint16_t vendor,
+			 uint16_t device)
+{
+	if (pci_get_u16(d->cfg + PCI_VENDOR_ID) != vendor ||
+	    pci_get_u16(d->cfg + PCI_DEVICE_ID) != device)
+		fuzz_fail("slot %u: IDs now %04x:%04x", d->slot,
+			  pci_get_u16(d->cfg + PCI_VENDOR_ID),
+			  pci_get_u16(d->cfg + PCI_DEVICE_ID));
+	for (unsigned int b = 0; b < PCI_NR_BARS; b++)
+		if (d->bar[b].size && (d->bar[b].addr & (d->bar[b].size - 1)))
+			fuzz_fail("slot %u BAR %u at %#x, size %#x", d->slot, b,
+				  d->bar[b].addr, d->bar[b].size);
+}
+
+static void check_state(uint16_t host_vendor, uint16_t host_device,
+			uint8_t rng_caps)
+{
+	const struct virtio_device *vdev = &rng.vdev;
+
+	check_device(&bus.host_bridge, host_vendor, host_device);
+	check_device(&vp.pci, VIRTIO_PCI_VENDOR, 0x1040 + VIRTIO_ID_RNG);
+	if (vp.pci.cfg[PCI_CAPABILITY_LIST] != rng_caps)
+		fuzz_fail("capability list moved to %#x",
+			  vp.pci.cfg[PCI_CAPABILITY_LIST]);
+	for (unsigned int q = 0; q < vdev->ops->nr_queues; q++)
+		if (!vdev->vq[q].size ||
+		    vdev->vq[q].size > vdev->ops->queue_size)
+			fuzz_fail("queue %u has size %u", q, vdev->vq[q].size);
+	if (vp.config_vector != VIRTIO_NO_VECTOR &&
+	    vp.config_vector >= vp.nr_vectors)
+		fuzz_fail("config vector %u of %u", vp.config_vector,
+			  vp.nr_vectors);
+}
+
+static void do_op(const uint8_t *op)
+{
+	bool write = op[0] & 0x80;
+	uint32_t off = fuzz_le32(op + 2);
+	uint8_t buf[8];
+
+	memcpy(buf, op + 6, sizeof(buf));
+	switch (op[0] & 7) {
+	case 0:
+		iobus_access(&pio, PCI_CONF1_PORT + (off & 7), buf,
+			     1U << (op[1] % 3), write);
+		break;
+	case 1:
+		iobus_access(&mmio, X86_PCI_ECAM_BASE + off % X86_PCI_ECAM_SIZE,
+			     buf, 1 + op[1] % 8, write);
+		break;
+	case 3:
+		run_device_thread();
+		break;
+	case 4:
+		gm_write(&guest.mem, FUZZ_RAM_GPA + off % FUZZ_RAM_SIZE, buf,
+			 sizeof(buf));
+		break;
+	default:
+		iobus_access(&mmio,
+			     X86_PCI_WINDOW_BASE + off % X86_PCI_WINDOW_SIZE,
+			     buf, 1 + op[1] % 8, write);
+		break;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint16_t host_vendor, host_device;
+	uint8_t rng_caps;
+	int err;
+
+	fuzz_guest_load(&guest, NULL, 0);
+	pci_bus_init(&bus, X86_PCI_WINDOW_BASE, X86_PCI_WINDOW_SIZE, set_irq,
+		     NULL);
+	err = virtio_rng_init(&rng, &guest.hv);
+	if (err)
+		fuzz_fail("virtio_rng_init: %d", err);
+	err = virtio_pci_init(&vp, &rng.vdev, &bus);
+	if (err)
+		fuzz_fail("virtio_pci_init: %d", err);
+	host_vendor = pci_get_u16(bus.host_bridge.cfg + PCI_VENDOR_ID);
+	host_device = pci_get_u16(bus.host_bridge.cfg + PCI_DEVICE_ID);
+	rng_caps = vp.pci.cfg[PCI_CAPABILITY_LIST];
+
+	for (size_t i = 0; i + OP_SIZE <= size && i / OP_SIZE < MAX_OPS;
+	     i += OP_SIZE) {
+		do_op(data + i);
+		check_state(host_vendor, host_device, rng_caps);
+	}
+
+	if (fuzz_verbose)
+		fprintf(stderr,
+			"rng: status %#x, queue ready %d used %u, isr %#x, "
+			"BAR0 %#x, command %#x, MSI-X control %#x\n",
+			rng.vdev.status, rng.vdev.vq[0].ready,
+			rng.vdev.vq[0].used, vp.isr, vp.pci.bar[0].addr,
+			pci_get_u16(vp.pci.cfg + PCI_COMMAND),
+			pci_get_u16(vp.pci.cfg + vp.msix_cap + 2));
+	virtio_pci_destroy(&vp);
+	virtio_rng_destroy(&rng);
+	pthread_rwlock_destroy(&bus.lock);
+	pthread_mutex_destroy(&bus.intx_lock);
+	pthread_mutex_destroy(&rng.vdev.lock);
+	return 0;
+}

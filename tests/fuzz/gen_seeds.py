@@ -1,0 +1,517 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Writes the seed corpora tests/fuzz/corpus/<target>/ (deterministic).
+
+Each seed is a valid (or deliberately slightly broken) input in the format
+described at the top of the target's .c file. Run from anywhere:
+    python3 tests/fuzz/gen_seeds.py
+"""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RAM_GPA = 0x1000
+RAM_SIZE = 0x10000
+
+F_NEXT, F_WRITE, F_INDIRECT = 1, 2, 4
+VERSION_1, INDIRECT, EVENT_IDX = 32, 28, 29
+BLK_F_DISCARD, BLK_F_WRITE_ZEROES = 13, 14
+T_IN, T_OUT, T_FLUSH, T_GET_ID, T_DISCARD, T_WRITE_ZEROES = 0, 1, 4, 8, 11, 13
+
+
+def write(target, name, data):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(bytes(data))
+
+
+class Ram:
+    """Guest RAM from RAM_GPA, grown as written; put() takes a gpa."""
+
+    def __init__(self):
+        self.b = bytearray()
+
+    def put(self, gpa, data):
+        off = gpa - RAM_GPA
+        assert 0 <= off and off + len(data) <= RAM_SIZE
+        if len(self.b) < off + len(data):
+            self.b.extend(bytes(off + len(data) - len(self.b)))
+        self.b[off:off + len(data)] = data
+
+
+def desc(addr, length, flags=0, nxt=0):
+    return struct.pack("<QIHH", addr, length, flags, nxt)
+
+
+class Queue:
+    """A driver's view of a split ring, packed from RAM_GPA like the targets
+    do by default (or at the given ring addresses)."""
+
+    def __init__(self, ram, n, desc_gpa=None, avail_gpa=None, used_gpa=None):
+        self.ram, self.n = ram, n
+        self.desc = RAM_GPA if desc_gpa is None else desc_gpa
+        self.avail = self.desc + 16 * n if avail_gpa is None else avail_gpa
+        self.used = ((self.avail + 6 + 2 * n + 3) & ~3
+                     if used_gpa is None else used_gpa)
+        self.next_desc = 0
+        self.heads = []
+        ram.put(self.desc, bytes(16 * n))
+        ram.put(self.avail, bytes(6 + 2 * n))
+        ram.put(self.used, bytes(6 + 8 * n))
+
+    def chain(self, bufs):
+        """bufs: (gpa, len, flags) each; returns the head index."""
+        head = self.next_desc
+        assert head + len(bufs) <= self.n, "descriptor table overflow"
+        for i, (addr, length, flags) in enumerate(bufs):
+            idx = self.next_desc
+            last = i == len(bufs) - 1
+            nxt = 0 if last else idx + 1
+            f = flags | (0 if last else F_NEXT)
+            self.ram.put(self.desc + 16 * idx, desc(addr, length, f, nxt))
+            self.next_desc += 1
+        self.publish(head)
+        return head
+
+    def publish(self, head):
+        slot = len(self.heads) % self.n
+        self.ram.put(self.avail + 4 + 2 * slot, struct.pack("<H", head))
+        self.heads.append(head)
+        self.ram.put(self.avail + 2, struct.pack("<H", len(self.heads)))
+
+    def used_event(self, v):
+        self.ram.put(self.avail + 4 + 2 * self.n, struct.pack("<H", v))
+
+
+def log2(n):
+    return n.bit_length() - 1
+
+
+# ---------------------------------------------------------------- virtqueue
+
+def vq_hdr(n, flags=0, push_seed=0, delta=0, kick_bits=0, offs=None,
+           gpas=None, raw_size=None):
+    h = bytearray(40)
+    h[0] = log2(n) if raw_size is None else 0x80
+    h[1] = flags
+    if raw_size is not None:
+        h[2:4] = struct.pack("<H", raw_size)
+    if offs:
+        h[4:10] = struct.pack("<HHH", *offs)
+    h[10:12] = struct.pack("<H", push_seed)
+    h[12] = delta
+    h[13] = kick_bits
+    if gpas:
+        h[16:40] = struct.pack("<QQQ", *gpas)
+    return h
+
+
+def virtqueue_seeds():
+    t = "fuzz_virtqueue"
+
+    ram = Ram()
+    q = Queue(ram, 8)
+    q.chain([(0x3000, 16, 0), (0x3200, 512, F_WRITE)])
+    write(t, "simple", vq_hdr(8) + ram.b)
+
+    ram = Ram()
+    q = Queue(ram, 16)
+    q.chain([(0x3000, 16, 0), (0x3400, 1024, F_WRITE), (0x3800, 1, F_WRITE)])
+    q.chain([(0x4000, 100, 0), (0x4100, 200, 0)])
+    q.chain([(0x5000, 4096, F_WRITE)])
+    q.used_event(1)
+    write(t, "event-idx", vq_hdr(16, flags=1 | 0x10, delta=1,
+                                 kick_bits=0x55) + ram.b)
+
+    ram = Ram()
+    q = Queue(ram, 4)
+    table = 0x2000
+    ram.put(table, desc(0x3000, 16, F_NEXT, 1) + desc(0x3010, 32, F_NEXT, 2)
+            + desc(0x3100, 512, F_WRITE, 0))
+    ram.put(q.desc, desc(table, 48, F_INDIRECT))
+    q.next_desc = 1
+    q.publish(0)
+    q.chain([(0x4000, 8, F_WRITE)])
+    write(t, "indirect", vq_hdr(4, flags=2 | 1) + ram.b)
+
+    ram = Ram()
+    q = Queue(ram, 8)
+    # A loop, a readable after a writable buffer, a buffer beyond RAM,
+    # a next index out of range, an indirect table without the feature.
+    ram.put(q.desc, desc(0x3000, 16, F_NEXT, 0))
+    ram.put(q.desc + 16, desc(0x3000, 16, F_WRITE | F_NEXT, 2))
+    ram.put(q.desc + 32, desc(0x3100, 16, 0))
+    ram.put(q.desc + 48, desc(0x20000, 16, 0))
+    ram.put(q.desc + 64, desc(0x3000, 16, F_NEXT, 9))
+    ram.put(q.desc + 80, desc(0x2000, 32, F_INDIRECT))
+    for h in (0, 1, 3, 4, 5):
+        q.publish(h)
+    write(t, "bad-chains", vq_hdr(8) + ram.b)
+
+    ram = Ram()
+    q = Queue(ram, 32, desc_gpa=0x4000, avail_gpa=0x2000, used_gpa=0x2800)
+    for i in range(5):
+        q.chain([(0x6000 + 0x100 * i, 64, 0), (0x7000 + 0x100 * i, 64,
+                                               F_WRITE)])
+    write(t, "custom-rings",
+          vq_hdr(32, flags=4 | 0x20, offs=(0x3000, 0x1000, 0x1800)) + ram.b)
+
+    # Rings straddling the two RAM regions, or past the end: vq_start
+    # must refuse them.
+    write(t, "rings-straddle",
+          vq_hdr(8, flags=8, gpas=(0x10f80, 0x10000, 0x11000 - 16)))
+    write(t, "rings-in-ram2",
+          vq_hdr(4, flags=8, gpas=(0x11000, 0x11100, 0x11200)))
+    write(t, "size-not-pow2", vq_hdr(8, raw_size=24) + Ram().b)
+
+    ram = Ram()
+    q = Queue(ram, 1024)
+    q.chain([(0x9000, 64, 0), (0x9100, 64, F_WRITE)])
+    write(t, "size-1024", vq_hdr(1024) + ram.b)
+
+
+# ---------------------------------------------------------------- virtio-blk
+
+def blk_hdr(n, features=0, flags=0, delta=0, readonly=False, fault=0):
+    h = bytearray(24)
+    h[0] = log2(n) | (0x20 if readonly else 0)
+    h[2] = flags
+    h[3] = delta
+    h[4:12] = struct.pack("<Q", features)
+    h[18] = fault
+    return h
+
+
+class Blk:
+    """Requests laid out after the rings: headers, data, status bytes."""
+
+    def __init__(self, n=8):
+        self.ram = Ram()
+        self.q = Queue(self.ram, n)
+        base = (self.q.used + 6 + 8 * n + 0xff) & ~0xff
+        self.hdr_at = base
+        self.status_at = base + 0x400
+        self.table_at = base + 0x600  # for an indirect table
+        self.data_at = base + 0x800
+
+    def _alloc(self, attr, size, align):
+        at = (getattr(self, attr) + align - 1) & ~(align - 1)
+        setattr(self, attr, at + size)
+        return at
+
+    def request(self, rtype, sector=0, out=b"", in_len=0, split=1):
+        h = self._alloc("hdr_at", 16, 16)
+        self.ram.put(h, struct.pack("<IIQ", rtype, 0, sector))
+        bufs = [(h, 16, 0)]
+        if out:
+            piece = len(out) // split
+            for i in range(split):
+                at = self._alloc("data_at", piece, 512)
+                self.ram.put(at, out[i * piece:(i + 1) * piece])
+                bufs.append((at, piece, 0))
+        if in_len:
+            piece = in_len // split
+            for i in range(split):
+                bufs.append((self._alloc("data_at", piece, 512), piece,
+                             F_WRITE))
+        s = self._alloc("status_at", 1, 1)
+        self.ram.put(s, b"\xff")
+        bufs.append((s, 1, F_WRITE))
+        return bufs
+
+    def add(self, *a, **kw):
+        return self.q.chain(self.request(*a, **kw))
+
+
+def blk_seeds():
+    t = "fuzz_virtio_blk"
+
+    b = Blk()
+    b.add(T_IN, sector=0, in_len=512)
+    write(t, "read", blk_hdr(8) + b.ram.b)
+
+    b = Blk()
+    b.add(T_OUT, sector=1, out=bytes(range(256)) * 4, split=2)
+    write(t, "write-split", blk_hdr(8) + b.ram.b)
+
+    b = Blk()
+    b.add(T_FLUSH)
+    b.add(T_GET_ID, in_len=20)
+    b.add(99)  # unsupported type
+    write(t, "flush-getid-unsupp", blk_hdr(8) + b.ram.b)
+
+    b = Blk()
+    b.add(T_DISCARD, out=struct.pack("<QII", 8, 8, 0))
+    write(t, "discard", blk_hdr(8, features=1 << BLK_F_DISCARD) + b.ram.b)
+
+    b = Blk()
+    b.add(T_WRITE_ZEROES, out=struct.pack("<QII", 16, 16, 1)
+          + struct.pack("<QII", 64, 8, 0))
+    write(t, "write-zeroes",
+          blk_hdr(8, features=1 << BLK_F_WRITE_ZEROES) + b.ram.b)
+
+    b = Blk(4)
+    bufs = b.request(T_IN, sector=4, in_len=1024, split=2)
+    table = b.table_at
+    for i, (addr, length, flags) in enumerate(bufs):
+        last = i == len(bufs) - 1
+        b.ram.put(table + 16 * i, desc(addr, length,
+                                       flags | (0 if last else F_NEXT),
+                                       0 if last else i + 1))
+    b.ram.put(b.q.desc, desc(table, 16 * len(bufs), F_INDIRECT))
+    b.q.next_desc = 1
+    b.q.publish(0)
+    write(t, "indirect-read", blk_hdr(4, features=1 << INDIRECT) + b.ram.b)
+
+    b = Blk(16)
+    b.add(T_IN, sector=2, in_len=512)
+    b.add(T_OUT, sector=3, out=b"\x5a" * 512)
+    b.add(T_FLUSH)
+    b.add(T_IN, sector=127, in_len=512)
+    b.add(T_IN, sector=128, in_len=512)  # past the end
+    b.q.used_event(2)
+    write(t, "mixed-event-idx",
+          blk_hdr(16, features=1 << EVENT_IDX, flags=0x08, delta=1)
+          + b.ram.b)
+
+    b = Blk()
+    b.add(T_OUT, sector=0, out=b"\x00" * 512)
+    b.add(T_IN, sector=0, in_len=512)
+    write(t, "readonly", blk_hdr(8, readonly=True) + b.ram.b)
+
+    b = Blk(16)
+    for i in range(4):
+        b.add(T_IN, sector=i, in_len=512)
+    write(t, "reset-in-flight", blk_hdr(16, flags=0x04) + b.ram.b)
+
+    b = Blk()
+    b.add(T_IN, sector=0, in_len=512)
+    write(t, "enable-after-driver-ok", blk_hdr(8, flags=0x01) + b.ram.b)
+
+    # One chain made available 256 times, then 255 more without waiting
+    # for the disk: more requests than slots.
+    b = Blk(256)
+    b.add(T_IN, sector=0, in_len=512)
+    for _ in range(255):
+        b.q.publish(0)
+    write(t, "pile-up", blk_hdr(256, flags=0x40 | 0x08, delta=255) + b.ram.b)
+
+    # io_submit failing or taking only part of a batch.
+    for name, fault, flags in (("submit-eagain", 1, 0),
+                               ("submit-partial", 2, 0),
+                               ("submit-einval-2nd", 1 << 2 | 3, 0x08)):
+        b = Blk(16)
+        for i in range(4):
+            b.add(T_IN if i % 2 else T_OUT, sector=i, in_len=512 * (i % 2),
+                  out=b"" if i % 2 else b"\xa5" * 512)
+        write(t, name, blk_hdr(16, flags=flags, delta=2, fault=fault)
+              + b.ram.b)
+
+
+# ---------------------------------------------------------------- PCI
+
+PIO, ECAM, WINDOW, DEVTHREAD, RAMWRITE = 0, 1, 2, 3, 4
+PIO_SIZE = {1: 0, 2: 1, 4: 2}
+MMIO_SIZE = {1: 0, 2: 1, 4: 3, 8: 7}
+RNG_SLOT = 1
+CFG_CAP, MSIX_CAP = 0x74, 0x88  # where virtio-pci puts them for virtio-rng
+
+
+def op(kind, off=0, size=4, value=0, wr=False):
+    s = PIO_SIZE[size] if kind == PIO else MMIO_SIZE[size]
+    return (bytes([kind | (0x80 if wr else 0), s]) + struct.pack("<I", off)
+            + struct.pack("<Q", value))
+
+
+def conf1(slot, reg, size=4, value=None):
+    ops = op(PIO, 0, 4, 0x80000000 | slot << 11 | (reg & 0xfc), wr=True)
+    port = 4 + (reg & 3)
+    if value is None:
+        return ops + op(PIO, port, size)
+    return ops + op(PIO, port, size, value, wr=True)
+
+
+def ecam(slot, reg, size=4, value=None):
+    off = slot << 15 | reg
+    if value is None:
+        return op(ECAM, off, size)
+    return op(ECAM, off, size, value, wr=True)
+
+
+def win(off, size=4, value=None):
+    if value is None:
+        return op(WINDOW, off, size)
+    return op(WINDOW, off, size, value, wr=True)
+
+
+def ram_write(gpa, value):
+    return op(RAMWRITE, gpa - RAM_GPA, 8, value)
+
+
+def virtio_bringup(bar=0):
+    s = b""
+    s += win(bar + 0x14, 1, 0)  # reset
+    s += win(bar + 0x14, 1, 1)  # ACKNOWLEDGE
+    s += win(bar + 0x14, 1, 3)  # DRIVER
+    s += win(bar + 0x00, 4, 1) + win(bar + 0x04, 4)  # device features hi
+    s += win(bar + 0x08, 4, 1) + win(bar + 0x0c, 4, 1)  # VERSION_1
+    s += win(bar + 0x14, 1, 0xb)  # FEATURES_OK
+    s += win(bar + 0x14, 1)
+    s += win(bar + 0x16, 2, 0) + win(bar + 0x18, 2)
+    s += win(bar + 0x18, 2, 8)
+    s += win(bar + 0x20, 8, 0x2000)
+    s += win(bar + 0x28, 4, 0x2080) + win(bar + 0x2c, 4, 0)
+    s += win(bar + 0x30, 8, 0x20a0)
+    s += win(bar + 0x1c, 2, 1)
+    s += win(bar + 0x14, 1, 0xf)  # DRIVER_OK
+    # One 64-byte writable buffer, made available.
+    s += ram_write(0x2000, 0x3000)
+    s += ram_write(0x2008, 64 | F_WRITE << 32)
+    s += ram_write(0x2080, 1 << 16)
+    s += win(bar + 0x3000, 2, 0)  # notify queue 0
+    s += op(DEVTHREAD)
+    s += win(bar + 0x1000, 1)  # ISR
+    return s
+
+
+def pci_seeds():
+    t = "fuzz_pci_config"
+
+    s = b""
+    for slot in range(3):
+        for reg in (0x00, 0x08, 0x0c, 0x2c, 0x34, 0x3c):
+            s += conf1(slot, reg)
+    s += op(PIO, 3, 1, 0, wr=True)  # Linux's type-1 probe byte
+    s += op(PIO, 0, 4)
+    s += conf1(RNG_SLOT, 0x10, 4, 0xffffffff) + conf1(RNG_SLOT, 0x10)
+    s += conf1(RNG_SLOT, 0x10, 4, 0xc0000000)
+    s += conf1(RNG_SLOT, 0x06, 2) + conf1(RNG_SLOT, 0x04, 2, 0x0406)
+    s += conf1(RNG_SLOT, 0x3c, 1, 0x0b)
+    write(t, "conf1-probe", s)
+
+    s = ecam(RNG_SLOT, 0x04, 2, 0x0006)  # memory decode, bus master
+    s += virtio_bringup()
+    write(t, "virtio-rng-request", s)
+
+    s = ecam(RNG_SLOT, 0x04, 2, 0x0006)
+    s += ecam(RNG_SLOT, MSIX_CAP + 2, 2, 0x8000)  # MSI-X enable
+    s += win(0x4000, 8, 0xfee00000) + win(0x4008, 4, 0x4021)
+    s += win(0x400c, 4, 0)  # unmask vector 0
+    s += win(0x4010, 8, 0xfee00000) + win(0x4018, 4, 0x4022)
+    s += win(0x401c, 4, 0)
+    s += win(0x10, 2, 0) + win(0x1a, 2, 1)
+    s += virtio_bringup()
+    s += win(0x14, 1, 0x4f)  # NEEDS_RESET bit from the driver
+    s += ecam(RNG_SLOT, MSIX_CAP + 2, 2, 0xc000)  # mask all
+    s += win(0x5000, 8) + win(0x4000, 8)
+    # The VIRTIO_PCI_CAP_PCI_CFG window: status through config space.
+    s += ecam(RNG_SLOT, CFG_CAP + 4, 1, 0)
+    s += ecam(RNG_SLOT, CFG_CAP + 8, 4, 0x14)
+    s += ecam(RNG_SLOT, CFG_CAP + 12, 4, 1)
+    s += ecam(RNG_SLOT, CFG_CAP + 16, 4, 0)
+    s += ecam(RNG_SLOT, CFG_CAP + 16, 4)
+    write(t, "msix-cfg-window", s)
+
+    s = ecam(RNG_SLOT, 0x04, 2, 0x0006)
+    s += ecam(RNG_SLOT, 0x10, 4, 0xd0000000)  # move BAR 0 out of the window
+    s += win(0x14, 1)
+    s += ecam(RNG_SLOT, 0x10, 4, 0xc0010000)  # and back in, elsewhere
+    s += virtio_bringup(0x10000)
+    s += ecam(RNG_SLOT, 0x04, 2, 0x0400)  # decode off, INTx disabled
+    s += win(0x10014, 1)
+    write(t, "bar-move", s)
+
+    s = b""
+    for slot in (0, 1, 2, 31):
+        s += ecam(slot, 0x00, 4) + ecam(slot, 0x0e, 1) + ecam(slot, 0xfc, 8)
+        s += ecam(slot, 0xffd, 4) + ecam(slot, 0x3c, 1, 0xff)
+    s += ecam(0, 0x04, 2, 0x0400) + ecam(0, 0x04, 2, 0)
+    s += op(ECAM, 1 << 12, 4) + op(ECAM, 0xfffff, 1)
+    write(t, "ecam-sweep", s)
+
+
+# ---------------------------------------------------------------- virtio-mmio
+
+M_RNG, M_CON, M_DEVTHREAD, M_RAMWRITE, M_RX = 0, 4, 5, 6, 7
+
+
+def mop(kind, off=0, size=4, value=0, wr=False):
+    return (bytes([kind | (0x80 if wr else 0), size - 1])
+            + struct.pack("<I", off) + struct.pack("<Q", value))
+
+
+def mmio_ram(gpa, value):
+    return mop(M_RAMWRITE, gpa - RAM_GPA, 8, value)
+
+
+def mmio_queue(dev, q, n, ring):
+    """Sets up queue q of n entries with its rings from gpa `ring`."""
+    s = mop(dev, 0x030, 4, q, wr=True) + mop(dev, 0x034)
+    s += mop(dev, 0x038, 4, n, wr=True)
+    s += mop(dev, 0x080, 4, ring, wr=True) + mop(dev, 0x084, 4, 0, wr=True)
+    s += mop(dev, 0x090, 4, ring + 16 * n, wr=True)
+    s += mop(dev, 0x0a0, 4, ring + 16 * n + 0x40, wr=True)
+    s += mop(dev, 0x044, 4, 1, wr=True) + mop(dev, 0x044)
+    return s
+
+
+def mmio_buffer(n, ring, addr, length, flags):
+    """Descriptor 0 -> (addr, length), made available as entry 0."""
+    return (mmio_ram(ring, addr) + mmio_ram(ring + 8, length | flags << 32)
+            + mmio_ram(ring + 16 * n, 1 << 16))
+
+
+def mmio_bringup(dev):
+    s = b""
+    for reg in (0x000, 0x004, 0x008, 0x00c):
+        s += mop(dev, reg)
+    s += mop(dev, 0x070, 4, 0, wr=True)
+    s += mop(dev, 0x070, 4, 1, wr=True) + mop(dev, 0x070, 4, 3, wr=True)
+    s += mop(dev, 0x014, 4, 1, wr=True) + mop(dev, 0x010)
+    s += mop(dev, 0x024, 4, 1, wr=True) + mop(dev, 0x020, 4, 1, wr=True)
+    s += mop(dev, 0x070, 4, 0xb, wr=True) + mop(dev, 0x070)
+    return s
+
+
+def mmio_seeds():
+    t = "fuzz_virtio_mmio"
+
+    s = mmio_bringup(M_RNG) + mmio_queue(M_RNG, 0, 8, 0x2000)
+    s += mop(M_RNG, 0x070, 4, 0xf, wr=True)
+    s += mmio_buffer(8, 0x2000, 0x4000, 64, F_WRITE)
+    s += mop(M_RNG, 0x050, 4, 0, wr=True) + mop(M_DEVTHREAD)
+    s += mop(M_RNG, 0x060) + mop(M_RNG, 0x064, 4, 1, wr=True)
+    s += mop(M_RNG, 0x0fc) + mop(M_RNG, 0x100, 4)
+    s += mop(M_RNG, 0x070, 4, 0, wr=True)
+    write(t, "rng-request", s)
+
+    s = mmio_bringup(M_CON) + mmio_queue(M_CON, 0, 4, 0x2000)
+    s += mmio_queue(M_CON, 1, 4, 0x3000)
+    s += mop(M_CON, 0x070, 4, 0xf, wr=True)
+    s += mmio_buffer(4, 0x2000, 0x5000, 16, F_WRITE)  # receive buffer
+    s += mmio_ram(0x6000, int.from_bytes(b"hello, k", "little"))
+    s += mmio_buffer(4, 0x3000, 0x6000, 8, 0)  # transmit "hello, k"
+    s += mop(M_CON, 0x050, 4, 1, wr=True) + mop(M_CON, 0x050, 4, 0, wr=True)
+    s += mop(M_DEVTHREAD)
+    s += mop(M_RX, 5, 8, int.from_bytes(b"hi there", "little"))
+    s += mop(M_CON, 0x060) + mop(M_CON, 0x064, 4, 3, wr=True)
+    write(t, "console-tx-rx", s)
+
+    # Sub-word and odd-size accesses, unknown registers, queue out of range.
+    s = b""
+    for size in (1, 2, 3, 8):
+        s += mop(M_RNG, 0x070, size, 1, wr=True) + mop(M_RNG, 0x000, size)
+    s += mop(M_RNG, 0x030, 4, 7, wr=True) + mop(M_RNG, 0x034)
+    s += mop(M_RNG, 0x080, 4, 0x1234, wr=True) + mop(M_RNG, 0x044, 4, 1,
+                                                      wr=True)
+    s += mop(M_RNG, 0x050, 4, 9, wr=True) + mop(M_RNG, 0x1fc, 8)
+    s += mop(M_CON, 0x100, 8, 0, wr=True)
+    write(t, "odd-accesses", s)
+
+
+if __name__ == "__main__":
+    virtqueue_seeds()
+    blk_seeds()
+    pci_seeds()
+    mmio_seeds()
