@@ -27,8 +27,14 @@ mkdir -p "/host$wdir" 2>/dev/null
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 work "/host$wdir"
 ip link set lo up
 
+disk=
+[ -b /dev/vda ] && disk=/dev/vda
+# A crashing program leaves its core in the checkout's .nested/, where the
+# real host can read it after the run.
+echo "$wdir/.nested/core.%e.%p" >/proc/sys/kernel/core_pattern
+ulimit -c unlimited
 if [ -e /dev/kvm ]; then
-	env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+	env -i NESTED_DISK=$disk PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root TERM=dumb LANG=C.UTF-8 KESTREL_NESTED=1 \
 		chroot /host /bin/sh "$script"
 	echo $? >"/host$script.status"

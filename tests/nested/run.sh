@@ -5,26 +5,31 @@
 # root (shared read-only over 9p) with WORKDIR shared writable at the same
 # path. /tmp, /run and /dev/shm are fresh tmpfs mounts there.
 #
-# usage: run.sh [-w WORKDIR] [-f] COMMAND [ARG...]   (WORKDIR: default .)
+# usage: run.sh [-w WORKDIR] [-f] [-d DISK] COMMAND [ARG...]
+#   -w  WORKDIR: default .
 #   -f  use the nested host even when /dev/kvm exists (to test the harness)
+#   -d  give the nested host DISK (a raw image) as its /dev/vda; with
+#       /dev/kvm here, the command gets NESTED_DISK=DISK instead
 # Exit status: the command's, or 125 when the nested host itself failed.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 wdir=$(pwd)
 force=0
-while getopts w:f opt; do
+disk=
+while getopts w:fd: opt; do
 	case $opt in
 	w) wdir=$OPTARG ;;
 	f) force=1 ;;
+	d) disk=$(cd "$(dirname "$OPTARG")" && pwd)/$(basename "$OPTARG") ;;
 	*) exit 125 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -gt 0 ] || { echo "usage: $0 [-w WORKDIR] [-f] COMMAND [ARG...]" >&2; exit 125; }
+[ $# -gt 0 ] || { echo "usage: $0 [-w WORKDIR] [-f] [-d DISK] COMMAND [ARG...]" >&2; exit 125; }
 
 if [ -c /dev/kvm ] && [ -w /dev/kvm ] && [ $force = 0 ]; then
-	exec "$@"
+	NESTED_DISK=$disk exec "$@"
 fi
 
 mkdir -p "$wdir"
@@ -40,12 +45,15 @@ command -v qemu-system-x86_64 >/dev/null ||
 state=$wdir/.nested
 mkdir -p "$state"
 initrd=$state/l1-$kver.cpio.gz
-if [ ! -s "$initrd" ] || [ "$here/l1-init.sh" -nt "$initrd" ]; then
+if [ ! -s "$initrd" ] || [ "$here/l1-init.sh" -nt "$initrd" ] || [ "$0" -nt "$initrd" ]; then
 	"$here/../data/mkinitramfs.sh" -o "$initrd" -i "$here/l1-init.sh" -k "$kver" \
 		-m ccp -m irqbypass -m kvm -m kvm-amd -m 9pnet -m netfs -m fscache -m 9p \
 		-m virtio_ring -m virtio -m 9pnet_virtio -m virtio_pci_legacy_dev \
-		-m virtio_pci_modern_dev -m virtio_pci
+		-m virtio_pci_modern_dev -m virtio_pci -m virtio_blk
 fi
+drive=
+[ -z "$disk" ] || drive="-drive file=$disk,if=virtio,format=raw"
+
 
 script=$(mktemp "$state/cmd.XXXXXX")
 {
@@ -63,7 +71,7 @@ qemu-system-x86_64 -M q35 -accel tcg,thread=multi -cpu max -smp 2 -m "${NESTED_M
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 loglevel=0 edd=off panic=-1 nested.wdir=$wdir nested.script=$script" \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
-	-virtfs "local,path=$wdir,mount_tag=work,security_model=none" \
+	-virtfs "local,path=$wdir,mount_tag=work,security_model=none" $drive \
 	</dev/null || true
 
 if [ -s "$script.status" ]; then
