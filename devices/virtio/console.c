@@ -66,6 +66,7 @@ size_t virtio_console_receive(struct virtio_console *con, const uint8_t *buf,
 		pthread_mutex_unlock(&vdev->lock);
 		return 0;
 	}
+	vq_new_round(vq);
 	while (done < len && (r = vq_pop(vq, &con->chain)) != VQ_EMPTY) {
 		size_t n = 0;
 
@@ -82,6 +83,9 @@ size_t virtio_console_receive(struct virtio_console *con, const uint8_t *buf,
 	}
 	if (done)
 		virtio_interrupt_queue(vdev, RX_QUEUE);
+	/* Out of budget: ask to be called again rather than loop here. */
+	if (vq->yielded && con->rx_ready)
+		con->rx_ready(con->ctx);
 	pthread_mutex_unlock(&vdev->lock);
 	return done;
 }

@@ -32,8 +32,18 @@ static void on_kick(struct ev_source *src, uint32_t events)
 
 void virtio_kick(struct virtio_device *vdev, unsigned int q)
 {
-	if (q < vdev->ops->nr_queues && live(vdev) && vdev->vq[q].ready)
-		vdev->ops->kick(vdev, q);
+	struct virtqueue *vq = &vdev->vq[q];
+	uint64_t one = 1;
+
+	if (q >= vdev->ops->nr_queues || !live(vdev) || !vq->ready)
+		return;
+	vq_new_round(vq);
+	vdev->ops->kick(vdev, q);
+	/* Out of budget: come back after the loop's other sources. */
+	if (vq->yielded && vdev->kick[q].fd >= 0 &&
+	    write(vdev->kick[q].fd, &one, sizeof(one)) < 0) {
+		/* Only fails when the counter is saturated: kicked anyway. */
+	}
 }
 
 int virtio_init(struct virtio_device *vdev, const struct virtio_device_ops *ops,

@@ -171,6 +171,12 @@ static enum vq_pop_result walk(struct virtqueue *vq, uint16_t head,
 	}
 }
 
+void vq_new_round(struct virtqueue *vq)
+{
+	vq->round_pops = 0;
+	vq->yielded = false;
+}
+
 enum vq_pop_result vq_pop(struct virtqueue *vq, struct vq_chain *c)
 {
 	uint16_t avail, head;
@@ -180,6 +186,11 @@ enum vq_pop_result vq_pop(struct virtqueue *vq, struct vq_chain *c)
 	avail = load_acquire(vq->avail_idx);
 	if (avail == vq->last_avail)
 		return VQ_EMPTY;
+	if (vq->round_pops >= vq->size) {
+		vq->yielded = true;
+		return VQ_EMPTY;
+	}
+	vq->round_pops++;
 	if ((uint16_t)(avail - vq->last_avail) > vq->size) {
 		log_guest(
 			"virtqueue: driver claims %u available buffers in a ring of %u",
@@ -252,5 +263,16 @@ bool vq_enable_kicks(struct virtqueue *vq)
 		store_once(vq->used_flags, 0);
 	/* Our store against the driver's next avail index store. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return load_acquire(vq->avail_idx) != vq->last_avail;
+	if (vq->yielded || load_acquire(vq->avail_idx) == vq->last_avail)
+		return false;
+	/*
+	 * Another pass costs budget too: a guest can make the index move
+	 * under the device's own flag writes without offering a chain.
+	 */
+	if (vq->round_pops >= vq->size) {
+		vq->yielded = true;
+		return false;
+	}
+	vq->round_pops++;
+	return true;
 }

@@ -55,6 +55,15 @@ struct virtqueue {
 	uint16_t used; /* our used index */
 	uint16_t signalled_used;
 	bool signalled_valid;
+	/*
+	 * A guest can make the ring endless (rings laid over each other, so
+	 * the device's own writes move avail->idx), so a round of vq_pop()
+	 * and vq_enable_kicks() calls takes at most `size` chains and passes;
+	 * then they report "nothing more" with `yielded` set, and the caller
+	 * comes back later instead of spinning.
+	 */
+	uint16_t round_pops;
+	bool yielded;
 	const struct guest_mem *mem;
 };
 
@@ -82,6 +91,9 @@ enum vq_pop_result {
 int vq_start(struct virtqueue *vq, const struct guest_mem *mem);
 /* Forgets the rings and indices (device reset, queue disable). */
 void vq_stop(struct virtqueue *vq);
+
+/* Starts a round of vq_pop() calls (a kick's worth) with a fresh budget. */
+void vq_new_round(struct virtqueue *vq);
 
 /* Takes the next available chain. */
 enum vq_pop_result vq_pop(struct virtqueue *vq, struct vq_chain *c);

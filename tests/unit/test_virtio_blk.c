@@ -419,6 +419,7 @@ static struct req post_req(struct fixture *fx, uint32_t type, uint64_t sector,
 static void kick(struct fixture *fx)
 {
 	lock(fx);
+	vq_new_round(&fx->blk->vdev.vq[0]); /* as virtio_kick() does */
 	virtio_blk_kick(&fx->blk->vdev, 0);
 	unlock(fx);
 }

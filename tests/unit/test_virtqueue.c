@@ -135,6 +135,13 @@ static int try_start(struct drv *d, uint16_t size, uint64_t desc,
 	return vq_start(&d->vq, &d->gm);
 }
 
+/* One vq_pop() in a round of its own: the budget is tested apart. */
+static enum vq_pop_result pop(struct drv *d)
+{
+	vq_new_round(&d->vq);
+	return vq_pop(&d->vq, &d->c);
+}
+
 /* Starts the queue with the standard ring layout. */
 static void start(struct drv *d, uint16_t size, bool event_idx, bool indirect)
 {
@@ -210,13 +217,13 @@ static void expect_iov(struct drv *d, unsigned int i, uint64_t table_gpa,
 static void expect_bad(struct drv *d, uint16_t head)
 {
 	d->c.head = 0xffff;
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_BAD_CHAIN);
+	assert_int_equal(pop(d), VQ_BAD_CHAIN);
 	assert_int_equal(d->c.head, head);
 	/* The device returns it unused, and the queue carries on. */
 	vq_push(&d->vq, head, 0);
 	assert_int_equal(used_idx(d), d->vq.used);
 	expect_used(d, d->vq.used - 1, head, 0);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_EMPTY);
+	assert_int_equal(pop(d), VQ_EMPTY);
 }
 
 /* A valid chain is still accepted after a malformed one. */
@@ -224,7 +231,7 @@ static void expect_recovers(struct drv *d)
 {
 	uint16_t head = post1(d);
 
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
+	assert_int_equal(pop(d), VQ_CHAIN);
 	assert_int_equal(d->c.head, head);
 	assert_int_equal(d->c.nr_out, 1);
 	vq_push(&d->vq, head, 0);
@@ -253,7 +260,7 @@ static void test_start_sizes(void **state)
 			try_start(d, bad[i], DESC_GPA, AVAIL_GPA, USED_GPA),
 			-1);
 		assert_false(d->vq.ready);
-		assert_int_equal(vq_pop(&d->vq, &d->c), VQ_EMPTY);
+		assert_int_equal(pop(d), VQ_EMPTY);
 	}
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		assert_int_equal(
@@ -341,7 +348,7 @@ static void test_stop(void **state)
 	vq_stop(&d->vq);
 	assert_false(d->vq.ready);
 	/* A stopped queue has nothing and touches nothing. */
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_EMPTY);
+	assert_int_equal(pop(d), VQ_EMPTY);
 	vq_push(&d->vq, 0, 1);
 	assert_int_equal(used_idx(d), 0);
 	assert_false(vq_should_interrupt(&d->vq));
@@ -349,9 +356,9 @@ static void test_stop(void **state)
 	/* Restarted (after a reset), it begins at index 0 again. */
 	memset(hva(d, AVAIL_GPA, 4), 0, 4);
 	start(d, 8, false, false);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_EMPTY);
+	assert_int_equal(pop(d), VQ_EMPTY);
 	assert_int_equal(post1(d), 0);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
+	assert_int_equal(pop(d), VQ_CHAIN);
 }
 
 /* ---- well-formed chains ---- */
@@ -363,9 +370,9 @@ static void test_simple_chain(void **state)
 	uint16_t head;
 
 	start(d, 16, false, false);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_EMPTY);
+	assert_int_equal(pop(d), VQ_EMPTY);
 	head = post(d, 1, 0, &len);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
+	assert_int_equal(pop(d), VQ_CHAIN);
 	assert_int_equal(d->c.head, head);
 	assert_int_equal(d->c.nr_out, 1);
 	assert_int_equal(d->c.nr_in, 0);
@@ -377,7 +384,7 @@ static void test_simple_chain(void **state)
 			 (uint8_t)(DATA_GPA + 5));
 	assert_int_equal(((uint8_t *)d->c.iov[0].iov_base)[99],
 			 (uint8_t)(DATA_GPA + 99));
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_EMPTY);
+	assert_int_equal(pop(d), VQ_EMPTY);
 
 	vq_push(&d->vq, head, 0);
 	assert_int_equal(used_idx(d), 1);
@@ -394,7 +401,7 @@ static void test_readable_writable_chain(void **state)
 	d->next_desc = 6; /* wraps around the table: 6, 7, 0, 1, 2 */
 	head = post(d, 2, 3, lens);
 	assert_int_equal(head, 6);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
+	assert_int_equal(pop(d), VQ_CHAIN);
 	assert_int_equal(d->c.head, 6);
 	assert_int_equal(d->c.nr_out, 2);
 	assert_int_equal(d->c.nr_in, 3);
@@ -428,23 +435,23 @@ static void test_many_chains(void **state)
 	publish(d, 0);
 	publish(d, 3);
 
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
+	assert_int_equal(pop(d), VQ_CHAIN);
 	assert_int_equal(d->c.head, 5);
 	assert_int_equal(d->c.nr_out, 2);
 	assert_int_equal(d->c.nr_in, 1);
 	expect_iov(d, 0, DESC_GPA, 5);
 	expect_iov(d, 1, DESC_GPA, 2);
 	expect_iov(d, 2, DESC_GPA, 7);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
+	assert_int_equal(pop(d), VQ_CHAIN);
 	assert_int_equal(d->c.head, 0);
 	assert_int_equal(d->c.nr_out, 2);
 	assert_int_equal(d->c.out_len, 16);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
+	assert_int_equal(pop(d), VQ_CHAIN);
 	assert_int_equal(d->c.head, 3);
 	assert_int_equal(d->c.nr_out, 0);
 	assert_int_equal(d->c.nr_in, 1);
 	assert_int_equal(d->c.in_len, 32);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_EMPTY);
+	assert_int_equal(pop(d), VQ_EMPTY);
 
 	vq_push(&d->vq, 3, 32);
 	vq_push(&d->vq, 5, 4);
@@ -465,7 +472,7 @@ static void test_chain_as_long_as_table(void **state)
 		lens[i] = 1 + (i & 3);
 	start(d, VQ_MAX_SIZE, false, false);
 	post(d, VQ_MAX_SIZE / 2, VQ_MAX_SIZE / 2, lens);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
+	assert_int_equal(pop(d), VQ_CHAIN);
 	assert_int_equal(d->c.nr_out, VQ_MAX_SIZE / 2);
 	assert_int_equal(d->c.nr_in, VQ_MAX_SIZE / 2);
 	assert_int_equal(d->c.out_len + d->c.in_len, VQ_MAX_SIZE / 4 * 10);
@@ -480,7 +487,7 @@ static void test_zero_length_buffers(void **state)
 
 	start(d, 4, false, false);
 	post(d, 2, 1, lens);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
+	assert_int_equal(pop(d), VQ_CHAIN);
 	assert_int_equal(d->c.nr_out, 2);
 	assert_int_equal(d->c.nr_in, 1);
 	assert_int_equal(d->c.out_len, 16);
@@ -496,7 +503,7 @@ static void test_buffer_at_end_of_ram(void **state)
 
 	start(d, 4, false, false);
 	post_raw(d, RAM_END - 64, 64, VRING_DESC_F_WRITE, 0);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
+	assert_int_equal(pop(d), VQ_CHAIN);
 	assert_ptr_equal(d->c.iov[0].iov_base, d->ram + RAM_SIZE - 64);
 	assert_int_equal(d->c.in_len, 64);
 }
@@ -510,9 +517,9 @@ static void test_index_wrap(void **state)
 	for (unsigned int i = 0; i < 70000; i++) {
 		uint16_t head = post1(d);
 
-		assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
+		assert_int_equal(pop(d), VQ_CHAIN);
 		assert_int_equal(d->c.head, head);
-		assert_int_equal(vq_pop(&d->vq, &d->c), VQ_EMPTY);
+		assert_int_equal(pop(d), VQ_EMPTY);
 		vq_push(&d->vq, head, i);
 		assert_int_equal(used_idx(d), (uint16_t)(i + 1));
 		expect_used(d, (uint16_t)i, head, i);
@@ -528,10 +535,10 @@ static void test_full_ring(void **state)
 	for (unsigned int i = 0; i < 8; i++)
 		post1(d);
 	for (unsigned int i = 0; i < 8; i++) {
-		assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
+		assert_int_equal(pop(d), VQ_CHAIN);
 		assert_int_equal(d->c.head, i);
 	}
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_EMPTY);
+	assert_int_equal(pop(d), VQ_EMPTY);
 }
 
 /* ---- indirect descriptors ---- */
@@ -551,7 +558,7 @@ static void test_indirect(void **state)
 	set_desc(d, DESC_GPA, 3, table, 3 * 16,
 		 VRING_DESC_F_INDIRECT | VRING_DESC_F_WRITE, 0);
 	publish(d, 3);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
+	assert_int_equal(pop(d), VQ_CHAIN);
 	assert_int_equal(d->c.head, 3);
 	assert_int_equal(d->c.nr_out, 2);
 	assert_int_equal(d->c.nr_in, 1);
@@ -579,7 +586,7 @@ static void test_indirect_max(void **state)
 	set_desc(d, DESC_GPA, 0, table, VQ_MAX_CHAIN * 16,
 		 VRING_DESC_F_INDIRECT, 0);
 	publish(d, 0);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
+	assert_int_equal(pop(d), VQ_CHAIN);
 	assert_int_equal(d->c.nr_out, VQ_MAX_CHAIN);
 	assert_int_equal(d->c.out_len, VQ_MAX_CHAIN);
 	expect_iov(d, VQ_MAX_CHAIN - 1, table, VQ_MAX_CHAIN - 1);
@@ -603,10 +610,60 @@ static void test_indirect_unaligned_table(void **state)
 	set_desc(d, table, 0, buf, 16, VRING_DESC_F_NEXT, 1);
 	set_desc(d, table, 1, buf + 16, 16, VRING_DESC_F_WRITE, 0);
 	post_raw(d, table, 32, VRING_DESC_F_INDIRECT, 0);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
+	assert_int_equal(pop(d), VQ_CHAIN);
 	assert_int_equal(d->c.nr_out, 1);
 	assert_int_equal(d->c.nr_in, 1);
 	expect_iov(d, 1, table, 1);
+}
+
+/* ---- the per-round budget ---- */
+
+/* A round takes at most a ring's worth of chains, then yields. */
+static void test_budget_yields(void **state)
+{
+	struct drv *d = *state;
+
+	start(d, 4, false, false);
+	vq_new_round(&d->vq);
+	for (int i = 0; i < 4; i++) {
+		uint16_t head = post1(d);
+
+		assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
+		vq_push(&d->vq, head, 0);
+	}
+	post1(d);
+	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_EMPTY);
+	assert_true(d->vq.yielded);
+	/* Work is left, but the kick loop must end: the caller comes back. */
+	assert_false(vq_enable_kicks(&d->vq));
+	vq_new_round(&d->vq);
+	assert_false(d->vq.yielded);
+	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
+}
+
+/*
+ * The used ring's flags laid over avail->idx: the device's own writes to
+ * them move the index, with no chain behind it, over and over. The kick
+ * loop of a device still ends.
+ */
+static void test_budget_ends_endless_ring(void **state)
+{
+	struct drv *d = *state;
+	unsigned int passes = 0;
+
+	start(d, 8, false, false);
+	/* One real chain, so that last_avail is 1 afterwards. */
+	post1(d);
+	assert_int_equal(pop(d), VQ_CHAIN);
+	d->vq.used_flags = d->vq.avail_idx;
+	vq_new_round(&d->vq);
+	do {
+		vq_disable_kicks(&d->vq); /* avail->idx = 1 = last_avail */
+		assert_int_equal(vq_pop(&d->vq, &d->c), VQ_EMPTY);
+		assert_true(++passes < 100);
+	} while (vq_enable_kicks(&d->vq)); /* avail->idx = 0 */
+	assert_true(d->vq.yielded);
+	assert_true(passes <= 9);
 }
 
 /* ---- notification suppression ---- */
@@ -616,7 +673,7 @@ static void cycle(struct drv *d)
 {
 	uint16_t head = post1(d);
 
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
+	assert_int_equal(pop(d), VQ_CHAIN);
 	vq_push(&d->vq, head, 0);
 }
 
@@ -664,7 +721,7 @@ static void test_kick_suppression_flag(void **state)
 	/* A chain arrived while kicks were off: the device must look. */
 	assert_true(vq_enable_kicks(&d->vq));
 	assert_int_equal(r16(d, USED_GPA), 0);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
+	assert_int_equal(pop(d), VQ_CHAIN);
 	assert_false(vq_enable_kicks(&d->vq));
 }
 
@@ -748,8 +805,8 @@ static void test_event_idx_kicks(void **state)
 	post1(d);
 	assert_true(vq_enable_kicks(&d->vq));
 	assert_int_equal(r16(d, avail_event), 0);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
+	assert_int_equal(pop(d), VQ_CHAIN);
+	assert_int_equal(pop(d), VQ_CHAIN);
 	/* Caught up: kick me for the entry after the last one taken. */
 	assert_false(vq_enable_kicks(&d->vq));
 	assert_int_equal(r16(d, avail_event), 2);
@@ -901,7 +958,7 @@ static void test_bad_indirect(void **state)
 	d->vq.indirect = true;
 	/* Sanity: the same descriptor is fine once negotiated. */
 	post_raw(d, table, 32, VRING_DESC_F_INDIRECT, 0);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
+	assert_int_equal(pop(d), VQ_CHAIN);
 	vq_push(&d->vq, 0, 0);
 
 	/* With NEXT. */
@@ -962,12 +1019,12 @@ static void test_broken_head(void **state)
 
 	start(d, 8, false, false);
 	publish(d, 8);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_BROKEN);
+	assert_int_equal(pop(d), VQ_BROKEN);
 
 	start(d, 8, false, false);
 	memset(hva(d, AVAIL_GPA, 4), 0, 4);
 	publish(d, 0xffff);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_BROKEN);
+	assert_int_equal(pop(d), VQ_BROKEN);
 	assert_int_equal(used_idx(d), 0);
 }
 
@@ -978,14 +1035,14 @@ static void test_broken_avail_idx(void **state)
 	start(d, 8, false, false);
 	/* Nine buffers claimed in a ring of eight. */
 	set_avail_idx(d, 9);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_BROKEN);
+	assert_int_equal(pop(d), VQ_BROKEN);
 	/* Or the index moved backwards (it is taken as 65535 ahead). */
 	start(d, 8, false, false);
 	set_avail_idx(d, 0);
 	post1(d);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_CHAIN);
+	assert_int_equal(pop(d), VQ_CHAIN);
 	set_avail_idx(d, 0);
-	assert_int_equal(vq_pop(&d->vq, &d->c), VQ_BROKEN);
+	assert_int_equal(pop(d), VQ_BROKEN);
 	assert_int_equal(used_idx(d), 0);
 }
 
@@ -1008,6 +1065,8 @@ int main(void)
 		T(test_indirect),
 		T(test_indirect_max),
 		T(test_indirect_unaligned_table),
+		T(test_budget_yields),
+		T(test_budget_ends_endless_ring),
 		T(test_no_interrupt_flag),
 		T(test_kick_suppression_flag),
 		T(test_event_idx_interrupts),
