@@ -84,7 +84,7 @@ for b in $bins; do
 	path=$(command -v "$b") || { echo "mkinitramfs: no $b on this host" >&2; exit 1; }
 	mkdir -p "$root/usr/bin"
 	cp "$path" "$root/usr/bin/"
-	for lib in $(ldd "$path" | grep -o '/[^ ]*'); do
+	for lib in $(ldd "$path" 2>/dev/null | grep -o '/[^ ]*'); do
 		mkdir -p "$root$(dirname "$lib")"
 		cp -L "$lib" "$root$lib"
 	done
