@@ -2,6 +2,8 @@
 /* The fake guest shared by the fuzz targets: RAM, event loop, KVM stubs. */
 #include "tests/fuzz/fuzz_guest.h"
 
+#include <sys/epoll.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,4 +156,17 @@ void fuzz_touch_iov(const struct fuzz_guest *g, const struct iovec *iov,
 		}
 	}
 	(void)sink;
+}
+
+void fuzz_guest_run_ready(struct fuzz_guest *g)
+{
+	struct epoll_event evs[8];
+	int n = epoll_wait(g->loop.epfd, evs, 8, 0);
+
+	for (int i = 0; i < n; i++) {
+		struct ev_source *src = evs[i].data.ptr;
+
+		if (src)
+			src->handler(src, evs[i].events);
+	}
 }

@@ -37,6 +37,8 @@ extern bool fuzz_verbose;
 
 /* Allocates the regions, an event loop and an hv whose KVM hooks are stubs. */
 void fuzz_guest_init(struct fuzz_guest *g);
+/* The device thread: runs the handlers of the sources ready now. */
+void fuzz_guest_run_ready(struct fuzz_guest *g);
 /* Zeroes guest RAM, then copies data (up to FUZZ_RAM_SIZE) to FUZZ_RAM_GPA. */
 void fuzz_guest_load(struct fuzz_guest *g, const uint8_t *data, size_t len);
 

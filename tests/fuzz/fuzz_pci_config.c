@@ -67,20 +67,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* The device thread: runs the handlers of whatever is ready now. */
-static void run_device_thread(void)
-{
-	struct epoll_event evs[8];
-	int n = epoll_wait(guest.loop.epfd, evs, 8, 0);
-
-	for (int i = 0; i < n; i++) {
-		struct ev_source *src = evs[i].data.ptr;
-
-		if (src)
-			src->handler(src, evs[i].events);
-	}
-}
-
 static void check_device(const struct pci_device *d, uint16_t vendor,
 			 uint16_t device)
 {
@@ -132,7 +118,7 @@ static void do_op(const uint8_t *op)
 			     buf, 1 + op[1] % 8, write);
 		break;
 	case 3:
-		run_device_thread();
+		fuzz_guest_run_ready(&guest);
 		break;
 	case 4:
 		gm_write(&guest.mem, FUZZ_RAM_GPA + off % FUZZ_RAM_SIZE, buf,
