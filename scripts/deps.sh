@@ -9,7 +9,7 @@ build="gcc make libc6-dev acpica-tools libaio-dev"
 guest="linux-image-amd64 busybox-static cpio gzip e2fsprogs util-linux"
 case ${1:-build} in
 build) want=$build ;;
-check) want="$build clang libcmocka-dev $guest" ;;
+check) want="$build clang libcmocka-dev gdb $guest" ;;
 run) want="$build $guest" ;;
 *) echo "usage: $0 build|check|run" >&2; exit 2 ;;
 esac

@@ -26,8 +26,13 @@ guest_cmd() {
 # vm_raw ARGS...: kestrel run ARGS with the suite's safety timeout.
 vm_raw() {
 	status=0
-	"$KESTREL" run --timeout "${VM_TIMEOUT:-240}" "$@" >"$T/out" 2>"$T/err" || status=$?
+	$GUARD "$KESTREL" run --timeout "${VM_TIMEOUT:-240}" "$@" >"$T/out" 2>"$T/err" || status=$?
 }
+
+# Prefix for every kestrel command: should kestrel itself hang past its own
+# --timeout, it gets SIGABRT (a core, whose backtrace run.sh prints) and the
+# test fails instead of the suite hanging.
+GUARD="timeout --preserve-status -s ABRT -k 10 ${KESTREL_GUARD_S:-330}"
 
 quote() {
 	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"

@@ -33,10 +33,26 @@ for f in "$here"/t-*.sh; do
 	. "$f"
 done
 
+# kestrel_backtrace DIR: if kestrel dumped core during the test whose files
+# are in DIR (the suite's guard aborts a hung kestrel), print its threads'
+# stacks, so a hang seen only in CI can still be diagnosed from the log.
+kestrel_backtrace() {
+	pattern=$(cat /proc/sys/kernel/core_pattern 2>/dev/null)
+	case $pattern in /*) ;; *) return 0 ;; esac
+	for core in "${pattern%/*}"/core.kestrel*; do
+		[ "$core" -nt "$1/.started" ] || continue
+		echo "     --- kestrel dumped core: $core"
+		command -v gdb >/dev/null || { echo "     (install gdb for its backtrace)"; continue; }
+		gdb -batch -ex 'thread apply all bt' "$KESTREL" "$core" 2>&1 |
+			grep -E '^(Thread|#)' | head -n 80 | sed 's/^/     /'
+	done
+}
+
 echo "integration: kernel $KERNEL"
 pass=0 failed=
 for t in $(grep -ho '^test_[a-z0-9_]*' "$here"/t-*.sh | grep -E -- "$pattern"); do
 	T=$(mktemp -d "$DATA/$t.XXXXXX")
+	touch "$T/.started"
 	start=$(date +%s)
 	(set -e; "$t") 2>"$T/test-err"
 	if [ $? = 0 ]; then
@@ -48,6 +64,7 @@ for t in $(grep -ho '^test_[a-z0-9_]*' "$here"/t-*.sh | grep -E -- "$pattern"); 
 		sed 's/^/     /' "$T/test-err"
 		echo "     --- kestrel stderr:"; tail -n 5 "$T/err" 2>/dev/null | sed 's/^/     /'
 		echo "     --- last console lines:"; tail -n 15 "$T/out" 2>/dev/null | sed 's/^/     /'
+		kestrel_backtrace "$T"
 		echo "     (everything is in $T)"
 		failed="$failed $t"
 	fi

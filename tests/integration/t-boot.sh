@@ -106,7 +106,7 @@ test_uart_output_is_what_the_guest_wrote() {
 # guest's serial driver listens.
 test_uart_input_sent_early_arrives() {
 	status=0
-	printf 'hello-from-host\n' | "$KESTREL" run -k "$KERNEL" -i "$INITRD" \
+	printf 'hello-from-host\n' | $GUARD "$KESTREL" run -k "$KERNEL" -i "$INITRD" \
 		--timeout 240 -a "$(guest_cmd 'read -r line; echo GOT=$line')" \
 		>"$T/out" 2>"$T/err" || status=$?
 	expect_status 0
@@ -122,7 +122,7 @@ test_uart_bulk_input_with_backpressure() {
 	bytes=$(wc -c <"$T/in")
 	status=0
 	python3 "$here/feed.py" READY-FOR-INPUT "$T/in" "$T/out" \
-		"$KESTREL" run -k "$KERNEL" -i "$INITRD" --timeout 240 \
+		$GUARD "$KESTREL" run -k "$KERNEL" -i "$INITRD" --timeout 240 \
 		-a "$(guest_cmd "stty raw -echo; echo READY-FOR-INPUT; echo GOTSUM=\$(head -c $bytes | md5sum)")" \
 		2>"$T/err" || status=$?
 	expect_status 0

@@ -2,7 +2,7 @@
 
 test_virtio_console_carries_output_and_input() {
 	status=0
-	printf 'typed-into-hvc0\n' | "$KESTREL" run -k "$KERNEL" -i "$INITRD" \
+	printf 'typed-into-hvc0\n' | $GUARD "$KESTREL" run -k "$KERNEL" -i "$INITRD" \
 		--timeout 240 --console virtio \
 		-a "$(guest_cmd 'echo CONSOLES=$(cut -d" " -f1 /proc/consoles | tr "\n" ,);
 			echo TTY=$(readlink /proc/self/fd/0); read -r l; echo GOT=$l')" \

@@ -6,6 +6,8 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+# The kernel logs to COM2 (a file on the real host); the command talks on COM1.
+exec </dev/null >/dev/ttyS0 2>&1
 while read -r m; do insmod "$m" || echo "l1: insmod $m failed"; done </etc/modules
 
 arg() { sed -n "s/.*\\<$1=\\([^ ]*\\).*/\\1/p" /proc/cmdline; }

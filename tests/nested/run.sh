@@ -64,15 +64,25 @@ script=$(mktemp "$state/cmd.XXXXXX")
 } >"$script"
 rm -f "$script.status"
 
+# The command's output comes through COM1; the nested host's own kernel log
+# goes to COM2, a file, so a run that hangs can be diagnosed. A hung nested
+# host is stopped after NESTED_TIMEOUT seconds rather than left to hang CI.
+limit=${NESTED_TIMEOUT:-2400}
+klog=$state/l1-kernel.log
 echo "nested: no usable /dev/kvm here; running under nested KVM in a QEMU (TCG) host" >&2
-qemu-system-x86_64 -M q35 -accel tcg,thread=multi -cpu max -smp 2 -m "${NESTED_MEM:-4096}" \
-	-nographic -no-reboot -nodefaults -serial stdio -monitor none \
-	-bios /usr/share/qemu/qboot.rom \
+qstatus=0
+timeout --foreground -k 10 "$limit" qemu-system-x86_64 -M q35 -accel tcg,thread=multi -cpu max -smp 2 \
+	-m "${NESTED_MEM:-4096}" -nographic -no-reboot -nodefaults -monitor none \
+	-serial stdio -serial "file:$klog" -bios /usr/share/qemu/qboot.rom \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 loglevel=0 edd=off panic=-1 nested.wdir=$wdir nested.script=$script" \
+	-append "console=ttyS1 loglevel=6 edd=off panic=-1 nested.wdir=$wdir nested.script=$script" \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$wdir,mount_tag=work,security_model=none" $drive \
-	</dev/null || true
+	</dev/null || qstatus=$?
+if [ "$qstatus" = 124 ] || [ "$qstatus" = 137 ]; then
+	echo "nested: the nested host did not finish within $limit s (NESTED_TIMEOUT); the end of its kernel log:" >&2
+	tail -n 40 "$klog" | sed 's/^/nested:   /' >&2
+fi
 
 if [ -s "$script.status" ]; then
 	status=$(cat "$script.status")
