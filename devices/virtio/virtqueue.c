@@ -206,7 +206,7 @@ enum vq_pop_result vq_pop(struct virtqueue *vq, struct vq_chain *c)
 	return walk(vq, head, c);
 }
 
-void vq_push(struct virtqueue *vq, uint16_t head, uint32_t len)
+void vq_add_used(struct virtqueue *vq, uint16_t head, uint32_t len)
 {
 	struct vring_used_elem *e;
 
@@ -216,8 +216,25 @@ void vq_push(struct virtqueue *vq, uint16_t head, uint32_t len)
 	__atomic_store_n(&e->id, head, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->len, len, __ATOMIC_RELAXED);
 	vq->used++;
-	/* The element must be visible before the index that covers it. */
-	store_release(vq->used_idx, vq->used);
+}
+
+void vq_publish_used(struct virtqueue *vq)
+{
+	/* The elements must be visible before the index that covers them. */
+	if (vq->ready)
+		store_release(vq->used_idx, vq->used);
+}
+
+void vq_push(struct virtqueue *vq, uint16_t head, uint32_t len)
+{
+	vq_add_used(vq, head, len);
+	vq_publish_used(vq);
+}
+
+void vq_unpop(struct virtqueue *vq, unsigned int n)
+{
+	/* The budget stays spent: taking them again counts again. */
+	vq->last_avail = (uint16_t)(vq->last_avail - n);
 }
 
 bool vq_should_interrupt(struct virtqueue *vq)
@@ -275,4 +292,19 @@ bool vq_enable_kicks(struct virtqueue *vq)
 	}
 	vq->round_pops++;
 	return true;
+}
+
+bool vq_kick_on_more(struct virtqueue *vq)
+{
+	uint16_t avail;
+
+	if (!vq->ready)
+		return false;
+	avail = load_acquire(vq->avail_idx);
+	if (vq->event_idx)
+		store_once(vq->avail_event, avail);
+	else
+		store_once(vq->used_flags, 0);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return load_acquire(vq->avail_idx) != avail;
 }

@@ -100,6 +100,15 @@ enum vq_pop_result vq_pop(struct virtqueue *vq, struct vq_chain *c);
 /* Returns chain `head` to the driver, `len` bytes written into it. */
 void vq_push(struct virtqueue *vq, uint16_t head, uint32_t len);
 /*
+ * vq_push() in two steps, for a group of chains the driver must see all at
+ * once (a frame spread over several receive buffers): add each, then
+ * publish them together.
+ */
+void vq_add_used(struct virtqueue *vq, uint16_t head, uint32_t len);
+void vq_publish_used(struct virtqueue *vq);
+/* Puts back the last n chains taken by vq_pop() and not yet returned. */
+void vq_unpop(struct virtqueue *vq, unsigned int n);
+/*
  * After a batch of vq_push(): does the driver want an interrupt? Never
  * when nothing was pushed since the last call.
  */
@@ -109,5 +118,11 @@ bool vq_should_interrupt(struct virtqueue *vq);
 void vq_disable_kicks(struct virtqueue *vq);
 /* Asks for kicks again; true if more chains arrived meanwhile. */
 bool vq_enable_kicks(struct virtqueue *vq);
+/*
+ * The chains available now are not enough (a frame needs more receive
+ * buffers): asks for a kick when the driver adds another. True if it has
+ * already done so.
+ */
+bool vq_kick_on_more(struct virtqueue *vq);
 
 #endif
