@@ -3,7 +3,9 @@
 #include "vmm/evloop.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -13,6 +15,9 @@ int evloop_init(struct evloop *loop)
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
 
 	atomic_init(&loop->stop, false);
+	loop->pollers = NULL;
+	loop->pfd = NULL;
+	loop->nr_pfd = loop->max_pfd = 0;
 	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (loop->epfd < 0)
 		return -errno;
@@ -29,6 +34,9 @@ int evloop_init(struct evloop *loop)
 
 void evloop_destroy(struct evloop *loop)
 {
+	free(loop->pfd);
+	loop->pfd = NULL;
+	loop->nr_pfd = loop->max_pfd = 0;
 	if (loop->wakefd >= 0)
 		close(loop->wakefd);
 	if (loop->epfd >= 0)
@@ -55,12 +63,85 @@ void evloop_remove(struct evloop *loop, struct ev_source *src)
 	epoll_ctl(loop->epfd, EPOLL_CTL_DEL, src->fd, NULL);
 }
 
+void evloop_add_poller(struct evloop *loop, struct ev_poller *p)
+{
+	p->next = loop->pollers;
+	loop->pollers = p;
+}
+
+void evloop_remove_poller(struct evloop *loop, struct ev_poller *p)
+{
+	for (struct ev_poller **pp = &loop->pollers; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			return;
+		}
+	}
+}
+
+int evloop_poll_add(struct evloop *loop, int fd, short events)
+{
+	if (loop->nr_pfd == loop->max_pfd) {
+		unsigned int max = loop->max_pfd ? loop->max_pfd * 2 : 16;
+		struct pollfd *p = realloc(loop->pfd, max * sizeof(*p));
+
+		if (!p)
+			return -1; /* unwatched this round; retried next */
+		loop->pfd = p;
+		loop->max_pfd = max;
+	}
+	loop->pfd[loop->nr_pfd] =
+		(struct pollfd){ .fd = fd, .events = events, .revents = 0 };
+	return (int)loop->nr_pfd++;
+}
+
+short evloop_poll_revents(const struct evloop *loop, int idx)
+{
+	if (idx < 1 || (unsigned int)idx >= loop->nr_pfd)
+		return 0;
+	return loop->pfd[idx].revents;
+}
+
+void evloop_wake(struct evloop *loop)
+{
+	uint64_t one = 1;
+
+	if (write(loop->wakefd, &one, sizeof(one)) < 0) {
+		/* The counter cannot overflow from these writes; nothing to do. */
+	}
+}
+
+/*
+ * With pollers, a round is poll() over the epoll fd and their fds; the
+ * epoll fd's sources are then collected without waiting.
+ */
+static int wait_round(struct evloop *loop, struct epoll_event *evs, int max)
+{
+	int timeout = -1, n;
+
+	if (!loop->pollers)
+		return epoll_wait(loop->epfd, evs, max, -1);
+	loop->nr_pfd = 0;
+	if (evloop_poll_add(loop, loop->epfd, POLLIN) < 0)
+		return epoll_wait(loop->epfd, evs, max, -1);
+	for (struct ev_poller *p = loop->pollers; p; p = p->next)
+		p->prepare(p, &timeout);
+	n = poll(loop->pfd, loop->nr_pfd, timeout);
+	if (n < 0)
+		return -1;
+	for (struct ev_poller *p = loop->pollers; p; p = p->next)
+		p->dispatch(p);
+	if (!(loop->pfd[0].revents & POLLIN))
+		return 0;
+	return epoll_wait(loop->epfd, evs, max, 0);
+}
+
 int evloop_run(struct evloop *loop)
 {
 	struct epoll_event evs[32];
 
 	while (!atomic_load(&loop->stop)) {
-		int n = epoll_wait(loop->epfd, evs, 32, -1);
+		int n = wait_round(loop, evs, 32);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -86,10 +167,6 @@ int evloop_run(struct evloop *loop)
 
 void evloop_stop(struct evloop *loop)
 {
-	uint64_t one = 1;
-
 	atomic_store(&loop->stop, true);
-	if (write(loop->wakefd, &one, sizeof(one)) < 0) {
-		/* The counter cannot overflow from these writes; nothing to do. */
-	}
+	evloop_wake(loop);
 }
