@@ -32,6 +32,17 @@ const char cli_usage[] =
 	"                       a raw disk image or block device as virtio-blk\n"
 	"                       (/dev/vda, vdb ... in order); ro: read-only;\n"
 	"                       serial: up to 20 characters; repeatable\n"
+	"      --net user[,hostfwd=tcp|udp:[HOSTADDR]:PORT-[GUESTADDR]:PORT]\n"
+	"                [,restrict=on][,mac=MAC]\n"
+	"                       a virtio-net NIC on user-mode networking: the guest\n"
+	"                       gets 10.0.2.15 by DHCP, the host is 10.0.2.2, DNS\n"
+	"                       10.0.2.3; hostfwd (repeatable) forwards a host port\n"
+	"                       (on 127.0.0.1 unless HOSTADDR is given) into the\n"
+	"                       guest; restrict=on allows nothing but forwards\n"
+	"      --net tap=IFNAME[,mac=MAC]\n"
+	"                       a virtio-net NIC on an existing host TAP device\n"
+	"                       (ip tuntap add IFNAME mode tap user $USER);\n"
+	"                       --net is repeatable: eth0, eth1 ... in order\n"
 	"      --console serial|virtio\n"
 	"                       which console is stdin/stdout (default serial;\n"
 	"                       virtio makes /dev/hvc0 the console)\n"
@@ -127,6 +138,7 @@ static const struct option run_options[] = {
 	{ "cpus", required_argument, NULL, 'c' },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "disk", required_argument, NULL, 'd' },
+	{ "net", required_argument, NULL, 'n' },
 	{ "console", required_argument, NULL, 'C' },
 	{ "transport", required_argument, NULL, 'T' },
 	{ "help", no_argument, NULL, 'h' },
@@ -319,6 +331,17 @@ static enum cli_action parse_run(int argc, char **argv, uint64_t host_mem,
 				       errlen))
 				return CLI_ERROR;
 			cfg->nr_disks++;
+			break;
+		case 'n':
+			if (cfg->nr_nets == CLI_MAX_NICS) {
+				fail(err, errlen, "at most %d --net options",
+				     CLI_MAX_NICS);
+				return CLI_ERROR;
+			}
+			if (parse_net(optarg, &cfg->net[cfg->nr_nets], err,
+				      errlen))
+				return CLI_ERROR;
+			cfg->nr_nets++;
 			break;
 		case 'C':
 			if (!strcmp(optarg, "serial")) {

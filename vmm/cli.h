@@ -16,6 +16,31 @@
 #define CLI_MAX_DISKS 16
 #define CLI_DISK_SERIAL_MAX 20 /* virtio-blk's GET_ID size */
 
+#define CLI_MAX_NICS 8
+#define CLI_MAX_HOSTFWD 16
+
+/* hostfwd=tcp:HOSTADDR:HOSTPORT-GUESTADDR:GUESTPORT; addresses in network
+ * byte order, guest_addr 0 meaning the guest's DHCP address. */
+struct hostfwd {
+	bool udp;
+	uint32_t host_addr;
+	uint16_t host_port;
+	uint32_t guest_addr;
+	uint16_t guest_port;
+};
+
+enum net_kind { NET_USER, NET_TAP };
+
+struct net_config {
+	enum net_kind kind;
+	char ifname[16]; /* tap= (IFNAMSIZ) */
+	bool has_mac;
+	uint8_t mac[6];
+	bool restricted; /* user: restrict=on */
+	struct hostfwd fwd[CLI_MAX_HOSTFWD];
+	unsigned int nr_fwd;
+};
+
 struct disk_config {
 	char *path;
 	bool readonly;
@@ -34,6 +59,8 @@ struct vm_config {
 	double timeout_s; /* 0: no timeout */
 	struct disk_config disk[CLI_MAX_DISKS];
 	unsigned int nr_disks;
+	struct net_config net[CLI_MAX_NICS];
+	unsigned int nr_nets;
 	enum console_kind console;
 	enum virtio_transport_kind transport;
 	char **command; /* NULL-terminated, after "--"; NULL if none */
@@ -56,6 +83,12 @@ enum cli_action cli_parse(int argc, char **argv, uint64_t host_mem,
  */
 int parse_disk(const char *arg, struct disk_config *d, char *err,
 	       size_t errlen);
+
+/*
+ * "user[,hostfwd=...][,restrict=on|off][,mac=MAC]" or "tap=IFNAME[,mac=MAC]"
+ * into n. Returns 0, or -1 with one line in err.
+ */
+int parse_net(const char *arg, struct net_config *n, char *err, size_t errlen);
 
 /*
  * "512M", "4G", "1048576K", "64" (MiB, as QEMU reads a bare number).

@@ -19,10 +19,12 @@ static size_t vcon_push(void *dev, const uint8_t *buf, size_t len)
 	return virtio_console_receive(dev, buf, len);
 }
 
-/* rng, the console if virtio, the disks: in the order attach() sees them */
+/* rng, the console if virtio, the disks, the NICs: in the order attach()
+ * sees them */
 static unsigned int nr_virtio_devices(const struct vm_config *cfg)
 {
-	return 1 + (cfg->console == CONSOLE_VIRTIO) + cfg->nr_disks;
+	return 1 + (cfg->console == CONSOLE_VIRTIO) + cfg->nr_disks +
+	       cfg->nr_nets;
 }
 
 struct acpi_config platform_acpi_config(const struct vm_config *cfg)
@@ -67,6 +69,58 @@ int platform_open_disks(struct platform *p, const struct vm_config *cfg)
 			return -1;
 		}
 		p->disk[p->nr_disks++] = blk;
+	}
+	return 0;
+}
+
+/*
+ * A stable MAC per NIC when none is given: QEMU's 52:54:00 prefix, then the
+ * TAP device's name and the NIC's index hashed, so VMs on different TAP
+ * devices of one bridge do not collide. (User-mode NICs each have a
+ * network of their own.)
+ */
+static void default_mac(const struct net_config *n, unsigned int index,
+			uint8_t mac[6])
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (const char *c = n->kind == NET_TAP ? n->ifname : ""; *c; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	h = (h ^ index) * 16777619u;
+	mac[0] = 0x52;
+	mac[1] = 0x54;
+	mac[2] = 0x00;
+	if (n->kind == NET_USER) {
+		mac[3] = 0x12;
+		mac[4] = 0x34;
+		mac[5] = (uint8_t)(0x56 + index);
+	} else {
+		mac[3] = (uint8_t)(h >> 16);
+		mac[4] = (uint8_t)(h >> 8);
+		mac[5] = (uint8_t)h;
+	}
+}
+
+int platform_open_nets(struct platform *p, const struct vm_config *cfg)
+{
+	char err[512];
+
+	for (unsigned int i = 0; i < cfg->nr_nets; i++) {
+		const struct net_config *n = &cfg->net[i];
+		struct platform_nic *nic = &p->nic[i];
+
+		nic->be = n->kind == NET_TAP ?
+				  net_tap_open(n->ifname, err, sizeof(err)) :
+				  net_slirp_open(n, err, sizeof(err));
+		if (!nic->be) {
+			log_error("%s", err);
+			return -1;
+		}
+		if (n->has_mac)
+			memcpy(nic->mac, n->mac, 6);
+		else
+			default_mac(n, i, nic->mac);
+		p->nr_nics++;
 	}
 	return 0;
 }
@@ -192,6 +246,25 @@ int platform_init(struct platform *p, const struct vm_config *cfg,
 			return -1;
 		}
 	}
+	for (unsigned int i = 0; i < p->nr_nics; i++) {
+		struct platform_nic *nic = &p->nic[i];
+
+		nic->dev = calloc(1, sizeof(*nic->dev));
+		if (!nic->dev) {
+			log_error("out of memory");
+			return -1;
+		}
+		/* The device owns the back end from here, even on failure. */
+		err = virtio_net_init(nic->dev, nic->mac, nic->be, hv);
+		nic->be = NULL;
+		if (!err)
+			err = attach(p, cfg, mmio, &nic->dev->vdev);
+		if (err) {
+			log_error("cannot create network device %u: %s", i,
+				  strerror(-err));
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -210,6 +283,18 @@ void platform_destroy(struct platform *p)
 		free(p->disk[i]);
 	}
 	p->nr_disks = 0;
+	for (unsigned int i = 0; i < p->nr_nics; i++) {
+		struct platform_nic *nic = &p->nic[i];
+
+		if (nic->dev) {
+			virtio_net_destroy(nic->dev);
+			free(nic->dev);
+		} else if (nic->be) {
+			nic->be->ops->destroy(nic->be);
+		}
+		*nic = (struct platform_nic){ 0 };
+	}
+	p->nr_nics = 0;
 	if (p->vcon) {
 		virtio_console_destroy(p->vcon);
 		free(p->vcon);

@@ -9,7 +9,10 @@
 #include "devices/serial.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
+#include "devices/net/slirp.h"
+#include "devices/net/tap.h"
 #include "devices/virtio/mmio.h"
+#include "devices/virtio/net.h"
 #include "devices/virtio/pci.h"
 #include "devices/virtio/rng.h"
 #include "firmware/acpi.h"
@@ -18,11 +21,18 @@
 #include "vmm/hv.h"
 #include "vmm/iobus.h"
 
-/* rng, console and the disks. */
-#define PLATFORM_MAX_VIRTIO (2 + CLI_MAX_DISKS)
+/* rng, console, the disks and the NICs. */
+#define PLATFORM_MAX_VIRTIO (2 + CLI_MAX_DISKS + CLI_MAX_NICS)
 
 /* The I/O port of kestrel's ACPI power registers (devices/acpi_pm.h). */
 #define PLATFORM_ACPI_PM_PORT 0x600
+
+/* A NIC: its back end is opened first, the device made later. */
+struct platform_nic {
+	struct net_backend *be; /* until the device owns it */
+	struct virtio_net *dev;
+	uint8_t mac[6];
+};
 
 /* The devices of a kestrel PC. */
 struct platform {
@@ -34,6 +44,8 @@ struct platform {
 	struct virtio_rng rng;
 	struct virtio_blk *disk[CLI_MAX_DISKS];
 	unsigned int nr_disks;
+	struct platform_nic nic[CLI_MAX_NICS];
+	unsigned int nr_nics;
 	struct virtio_console *vcon; /* with --console virtio */
 	/* One transport per virtio device, PCI or MMIO. */
 	struct virtio_pci *vpci[PLATFORM_MAX_VIRTIO];
@@ -49,6 +61,12 @@ int platform_check_virtio(const struct vm_config *cfg);
  * logging why; what was opened is closed by platform_destroy().
  */
 int platform_open_disks(struct platform *p, const struct vm_config *cfg);
+
+/*
+ * Opens the configured network back ends (TAP devices, user-mode stacks
+ * with their port forwards). Returns 0, or -1 after logging why.
+ */
+int platform_open_nets(struct platform *p, const struct vm_config *cfg);
 
 /* The ACPI description of this platform for this VM (CPUs, virtio-mmio). */
 struct acpi_config platform_acpi_config(const struct vm_config *cfg);
