@@ -107,6 +107,22 @@ if [ -n "$kernel" ]; then
 		failed=$((failed + 1))
 		echo "FAIL disk-write-protected: status $status: $(cat "$tmp/err")"
 	fi
+	# So are network back ends.
+	check net-bad-kind 125 "--net 'bridge': must start with 'user' or 'tap=IFNAME'" -- run -k "$kernel" --net bridge
+	check net-bad-hostfwd 125 "hostfwd 'tcp:80' is not tcp" -- run -k "$kernel" --net user,hostfwd=tcp:80
+	check net-bad-port 125 "hostfwd 'tcp::70000-:22' is not" -- run -k "$kernel" --net user,hostfwd=tcp::70000-:22
+	check net-multicast-mac 125 "mac '01:00:5e:00:00:01' is not a unicast address" -- run -k "$kernel" --net user,mac=01:00:5e:00:00:01
+	check net-tap-unknown-option 125 "unknown option 'restrict=on' \\(known: mac=\\)" -- run -k "$kernel" --net tap=tap0,restrict=on
+	check net-tap-missing 125 "no network device 'nosuchtap0' \\(create it with 'ip tuntap add" -- run -k "$kernel" --net tap=nosuchtap0
+	check net-tap-not-a-tap 125 "'lo' is not a TAP device|no permission to use TAP device 'lo'|cannot open /dev/net/tun" -- run -k "$kernel" --net tap=lo
+	python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+print(s.getsockname()[1], flush=True); time.sleep(600)' >"$tmp/port" &
+	holder=$!
+	until [ -s "$tmp/port" ]; do sleep 0.05; done
+	port=$(cat "$tmp/port")
+	check net-hostfwd-port-busy 125 "--net user: cannot forward tcp 127.0.0.1:$port: " -- run -k "$kernel" --net "user,hostfwd=tcp::$port-:22"
+	kill "$holder"
 	# An unreadable kernel: as root, read it as nobody.
 	cp "$kernel" "$tmp/locked"
 	chmod 000 "$tmp/locked"

@@ -22,8 +22,10 @@ KESTREL=$DATA/kestrel.under-test
 # The test initramfs: busybox, the guest init, and the virtio modules.
 INITRD=$DATA/initrd-$KVER.gz
 "$top/tests/data/mkinitramfs.sh" -o "$INITRD" -i "$here/guest-init.sh" -k "$KVER" \
-	-m virtio_pci -m virtio_mmio -m virtio_blk -m virtio_rng -m virtio_console -m ext4 -m crc32c_generic \
-	-b mke2fs -b fstrim -b blkdiscard -f /etc/mke2fs.conf:/etc/mke2fs.conf || exit 1
+	-m virtio_pci -m virtio_mmio -m virtio_blk -m virtio_rng -m virtio_console -m virtio_net \
+	-m ext4 -m crc32c_generic \
+	-b mke2fs -b fstrim -b blkdiscard -f /etc/mke2fs.conf:/etc/mke2fs.conf \
+	-f "$here/udhcpc.script:/etc/udhcpc.script" || exit 1
 VMLINUX=$DATA/vmlinux-$KVER
 [ -s "$VMLINUX" ] || "$top/tests/data/extract-vmlinux.sh" "$KERNEL" "$VMLINUX" || exit 1
 export KESTREL KERNEL KVER INITRD VMLINUX DATA

@@ -49,7 +49,7 @@ if [ ! -s "$initrd" ] || [ "$here/l1-init.sh" -nt "$initrd" ] || [ "$0" -nt "$in
 	"$here/../data/mkinitramfs.sh" -o "$initrd" -i "$here/l1-init.sh" -k "$kver" \
 		-m ccp -m irqbypass -m kvm -m kvm-amd -m 9pnet -m netfs -m fscache -m 9p \
 		-m virtio_ring -m virtio -m 9pnet_virtio -m virtio_pci_legacy_dev \
-		-m virtio_pci_modern_dev -m virtio_pci -m virtio_blk
+		-m virtio_pci_modern_dev -m virtio_pci -m virtio_blk -m tun
 fi
 drive=
 [ -z "$disk" ] || drive="-drive file=$disk,if=virtio,format=raw"

@@ -1,0 +1,624 @@
+// SPDX-License-Identifier: MIT
+/*
+ * virtio-net driven by a test guest driver through a fake transport, on a
+ * fake back end that records what the device sent and hands it frames to
+ * receive.
+ */
+#include "unit.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "devices/virtio/net.h"
+#include "vmm/evloop.h"
+#include "vmm/guest_mem.h"
+#include "vmm/hv.h"
+
+#define MiB (1ULL << 20)
+#define RAM_GPA 0x10000ULL
+#define RAM_SIZE (2 * MiB)
+#define RAM_END (RAM_GPA + RAM_SIZE)
+#define QSIZE 16
+#define F(bit) (1ULL << (bit))
+#define STATUS_UP                                           \
+	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | \
+	 VIRTIO_STATUS_FEATURES_OK)
+#define RX VIRTIO_NET_RX_QUEUE
+#define TX VIRTIO_NET_TX_QUEUE
+
+/* Ring layout per queue: descriptors, avail, used, 4 KiB apart. */
+static uint64_t desc_gpa(unsigned int q)
+{
+	return RAM_GPA + q * 0x4000;
+}
+
+static uint64_t avail_gpa(unsigned int q)
+{
+	return desc_gpa(q) + 0x1000;
+}
+
+static uint64_t used_gpa(unsigned int q)
+{
+	return desc_gpa(q) + 0x2000;
+}
+
+#define DATA_GPA (RAM_GPA + 0x10000)
+
+struct fake_backend {
+	struct net_backend be;
+	uint8_t sent[8][2048];
+	size_t sent_len[8];
+	unsigned int nr_sent;
+	const uint8_t *frame[8]; /* to receive, header first */
+	size_t frame_len[8];
+	unsigned int nr_frames, next_frame;
+	bool paused;
+	unsigned int pause_calls;
+	uint64_t offloads_set;
+	bool attached;
+};
+
+struct fixture {
+	struct evloop loop;
+	struct guest_mem gm;
+	uint8_t *ram;
+	struct hv hv;
+	struct virtio_net net;
+	struct fake_backend fb;
+	unsigned int irqs[2], config_irqs;
+	uint16_t avail_idx[2], next_desc[2], used_seen[2];
+	uint64_t next_data;
+};
+
+static bool fb_send(struct net_backend *be, const struct iovec *iov,
+		    unsigned int n)
+{
+	struct fake_backend *fb = (struct fake_backend *)be;
+	size_t len = 0;
+
+	assert_true(fb->nr_sent < 8);
+	for (unsigned int i = 0; i < n; i++) {
+		assert_true(len + iov[i].iov_len <= sizeof(fb->sent[0]));
+		memcpy(fb->sent[fb->nr_sent] + len, iov[i].iov_base,
+		       iov[i].iov_len);
+		len += iov[i].iov_len;
+	}
+	fb->sent_len[fb->nr_sent++] = len;
+	return true;
+}
+
+static size_t fb_recv(struct net_backend *be, uint8_t *buf, size_t len)
+{
+	struct fake_backend *fb = (struct fake_backend *)be;
+	size_t n;
+
+	if (fb->next_frame == fb->nr_frames)
+		return 0;
+	n = fb->frame_len[fb->next_frame];
+	assert_true(n <= len);
+	memcpy(buf, fb->frame[fb->next_frame++], n);
+	return n;
+}
+
+static void fb_pause_rx(struct net_backend *be, bool paused)
+{
+	struct fake_backend *fb = (struct fake_backend *)be;
+
+	fb->paused = paused;
+	fb->pause_calls++;
+}
+
+static void fb_set_offloads(struct net_backend *be, uint64_t features)
+{
+	((struct fake_backend *)be)->offloads_set = features;
+}
+
+static int fb_attach(struct net_backend *be, struct evloop *loop)
+{
+	(void)loop;
+	((struct fake_backend *)be)->attached = true;
+	return 0;
+}
+
+static void fb_destroy(struct net_backend *be)
+{
+	((struct fake_backend *)be)->attached = false;
+}
+
+static const struct net_backend_ops fb_ops = {
+	.attach = fb_attach,
+	.send = fb_send,
+	.recv = fb_recv,
+	.pause_rx = fb_pause_rx,
+	.set_offloads = fb_set_offloads,
+	.destroy = fb_destroy,
+};
+
+static int fake_ioeventfd(void *ctx, const struct hv_ioeventfd *io, bool assign)
+{
+	return 0;
+}
+
+static int fake_msi_route(void *ctx, int *gsi, uint64_t addr, uint32_t data)
+{
+	return 0;
+}
+
+static void fake_msi_route_free(void *ctx, int gsi)
+{
+}
+
+static int fake_irqfd(void *ctx, int gsi, int fd, bool assign)
+{
+	return 0;
+}
+
+static void fake_set_irq(void *ctx, uint32_t gsi, int level)
+{
+}
+
+static void count_queue_irq(struct virtio_device *vdev, unsigned int q)
+{
+	struct fixture *fx = vdev->transport_priv;
+
+	assert_true(q < 2);
+	fx->irqs[q]++;
+}
+
+static void count_config_irq(struct virtio_device *vdev)
+{
+	((struct fixture *)vdev->transport_priv)->config_irqs++;
+}
+
+static const struct virtio_transport_ops fake_transport = {
+	.interrupt_queue = count_queue_irq,
+	.interrupt_config = count_config_irq,
+};
+
+static const uint8_t MAC[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	if (!fx || posix_memalign((void **)&fx->ram, 4096, RAM_SIZE))
+		return -1;
+	memset(fx->ram, 0, RAM_SIZE);
+	if (gm_add_region(&fx->gm, RAM_GPA, RAM_SIZE, fx->ram) ||
+	    evloop_init(&fx->loop))
+		return -1;
+	fx->hv = (struct hv){
+		.mem = &fx->gm,
+		.loop = &fx->loop,
+		.ioeventfd = fake_ioeventfd,
+		.msi_route = fake_msi_route,
+		.msi_route_free = fake_msi_route_free,
+		.irqfd = fake_irqfd,
+		.set_irq = fake_set_irq,
+	};
+	fx->fb.be.ops = &fb_ops;
+	fx->fb.be.offloads = F(VIRTIO_NET_F_CSUM);
+	if (virtio_net_init(&fx->net, MAC, &fx->fb.be, &fx->hv))
+		return -1;
+	fx->net.vdev.transport = &fake_transport;
+	fx->net.vdev.transport_priv = fx;
+	fx->next_data = DATA_GPA;
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	virtio_net_destroy(&fx->net);
+	assert_false(fx->fb.attached);
+	evloop_destroy(&fx->loop);
+	free(fx->ram);
+	free(fx);
+	return 0;
+}
+
+static uint8_t *hva(struct fixture *fx, uint64_t gpa, uint64_t len)
+{
+	assert_true(gpa >= RAM_GPA && gpa <= RAM_END && len <= RAM_END - gpa);
+	return fx->ram + (gpa - RAM_GPA);
+}
+
+static void w16(struct fixture *fx, uint64_t gpa, uint16_t v)
+{
+	memcpy(hva(fx, gpa, 2), &v, 2);
+}
+
+static uint16_t r16(struct fixture *fx, uint64_t gpa)
+{
+	uint16_t v;
+
+	memcpy(&v, hva(fx, gpa, 2), 2);
+	return v;
+}
+
+static uint32_t r32(struct fixture *fx, uint64_t gpa)
+{
+	uint32_t v;
+
+	memcpy(&v, hva(fx, gpa, 4), 4);
+	return v;
+}
+
+static uint64_t alloc(struct fixture *fx, uint32_t len)
+{
+	uint64_t gpa = (fx->next_data + 15) & ~15ULL;
+
+	fx->next_data = gpa + len;
+	assert_true(fx->next_data <= RAM_END);
+	return gpa;
+}
+
+static void kick(struct fixture *fx, unsigned int q)
+{
+	pthread_mutex_lock(&fx->net.vdev.lock);
+	virtio_kick(&fx->net.vdev, q);
+	pthread_mutex_unlock(&fx->net.vdev.lock);
+}
+
+static void bring_up(struct fixture *fx, uint64_t features)
+{
+	struct virtio_device *v = &fx->net.vdev;
+
+	pthread_mutex_lock(&v->lock);
+	virtio_set_status(v, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	v->driver_features =
+		F(VIRTIO_F_VERSION_1) | (features & virtio_offered_features(v));
+	virtio_set_status(v, STATUS_UP);
+	for (unsigned int q = 0; q < 2; q++) {
+		v->vq[q].size = QSIZE;
+		v->vq[q].desc_gpa = desc_gpa(q);
+		v->vq[q].avail_gpa = avail_gpa(q);
+		v->vq[q].used_gpa = used_gpa(q);
+		assert_true(virtio_enable_queue(v, q));
+	}
+	virtio_set_status(v, STATUS_UP | VIRTIO_STATUS_DRIVER_OK);
+	assert_int_equal(v->status, STATUS_UP | VIRTIO_STATUS_DRIVER_OK);
+	pthread_mutex_unlock(&v->lock);
+	/* DRIVER_OK ran each queue once; count from here. */
+	fx->irqs[RX] = fx->irqs[TX] = 0;
+}
+
+struct seg {
+	uint64_t gpa;
+	uint32_t len;
+	bool writable;
+};
+
+static uint16_t post(struct fixture *fx, unsigned int q, const struct seg *s,
+		     unsigned int n)
+{
+	uint16_t head = fx->next_desc[q];
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint16_t idx = (uint16_t)((head + i) % QSIZE);
+		struct vring_desc d = {
+			s[i].gpa, s[i].len,
+			(uint16_t)((s[i].writable ? VRING_DESC_F_WRITE : 0) |
+				   (i + 1 < n ? VRING_DESC_F_NEXT : 0)),
+			(uint16_t)((idx + 1) % QSIZE)
+		};
+
+		memcpy(hva(fx, desc_gpa(q) + 16 * idx, 16), &d, 16);
+	}
+	fx->next_desc[q] = (uint16_t)((head + n) % QSIZE);
+	w16(fx, avail_gpa(q) + 4 + 2 * (fx->avail_idx[q] % QSIZE), head);
+	fx->avail_idx[q]++;
+	w16(fx, avail_gpa(q) + 2, fx->avail_idx[q]);
+	return head;
+}
+
+/* A receive buffer of len bytes; returns its address. */
+static uint64_t post_rx(struct fixture *fx, uint32_t len)
+{
+	struct seg s = { alloc(fx, len), len, true };
+
+	post(fx, RX, &s, 1);
+	return s.gpa;
+}
+
+static uint16_t used_idx(struct fixture *fx, unsigned int q)
+{
+	return r16(fx, used_gpa(q) + 2);
+}
+
+/* The next used element of queue q: its id and length. */
+static void next_used(struct fixture *fx, unsigned int q, uint16_t *id,
+		      uint32_t *len)
+{
+	uint64_t e = used_gpa(q) + 4 + 8 * (fx->used_seen[q]++ % QSIZE);
+
+	assert_true(used_idx(fx, q) >= fx->used_seen[q]);
+	*id = (uint16_t)r32(fx, e);
+	*len = r32(fx, e + 4);
+}
+
+static void fill(uint8_t *p, size_t len, uint8_t seed)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(seed + i * 31);
+}
+
+static void config_has_mac_and_link(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t mac[6];
+	uint16_t status;
+
+	fx->net.ops.read_config(&fx->net.vdev, 0, mac, 6);
+	fx->net.ops.read_config(&fx->net.vdev, 6, &status, 2);
+	assert_memory_equal(mac, MAC, 6);
+	assert_int_equal(status, VIRTIO_NET_S_LINK_UP);
+	assert_true(fx->net.ops.features & F(VIRTIO_NET_F_MRG_RXBUF));
+	assert_true(fx->net.ops.features & F(VIRTIO_NET_F_CSUM));
+}
+
+static void tx_frame_reaches_backend_whole(void **state)
+{
+	struct fixture *fx = *state;
+	struct seg s[2] = { { alloc(fx, NET_HDR_LEN), NET_HDR_LEN, false },
+			    { alloc(fx, 600), 600, false } };
+	uint16_t head, id;
+	uint32_t len;
+
+	bring_up(fx, F(VIRTIO_NET_F_MRG_RXBUF));
+	fill(hva(fx, s[0].gpa, NET_HDR_LEN), NET_HDR_LEN, 1);
+	fill(hva(fx, s[1].gpa, 600), 600, 2);
+	head = post(fx, TX, s, 2);
+	kick(fx, TX);
+	assert_int_equal(fx->fb.nr_sent, 1);
+	assert_int_equal(fx->fb.sent_len[0], NET_HDR_LEN + 600);
+	assert_memory_equal(fx->fb.sent[0], hva(fx, s[0].gpa, NET_HDR_LEN),
+			    NET_HDR_LEN);
+	assert_memory_equal(fx->fb.sent[0] + NET_HDR_LEN,
+			    hva(fx, s[1].gpa, 600), 600);
+	next_used(fx, TX, &id, &len);
+	assert_int_equal(id, head);
+	assert_int_equal(len, 0);
+	assert_int_equal(fx->irqs[TX], 1);
+}
+
+static void tx_without_header_is_dropped(void **state)
+{
+	struct fixture *fx = *state;
+	struct seg s = { alloc(fx, 8), 8, false };
+	uint16_t id;
+	uint32_t len;
+
+	bring_up(fx, 0);
+	post(fx, TX, &s, 1);
+	kick(fx, TX);
+	assert_int_equal(fx->fb.nr_sent, 0);
+	next_used(fx, TX, &id, &len);
+	assert_int_equal(fx->net.tx_dropped, 1);
+}
+
+static void tx_oversize_is_dropped(void **state)
+{
+	struct fixture *fx = *state;
+	struct seg s[2] = { { alloc(fx, 65536), 65536, false },
+			    { alloc(fx, 4096), 4096, false } };
+	uint16_t id;
+	uint32_t len;
+
+	bring_up(fx, 0);
+	post(fx, TX, s, 2);
+	kick(fx, TX);
+	assert_int_equal(fx->fb.nr_sent, 0);
+	next_used(fx, TX, &id, &len);
+	assert_int_equal(fx->net.tx_dropped, 1);
+}
+
+static void tx_buffer_outside_ram_is_not_sent(void **state)
+{
+	struct fixture *fx = *state;
+	struct seg s[2] = { { alloc(fx, NET_HDR_LEN), NET_HDR_LEN, false },
+			    { RAM_END - 100, 200, false } };
+	uint16_t id;
+	uint32_t len;
+
+	bring_up(fx, 0);
+	post(fx, TX, s, 2);
+	kick(fx, TX);
+	assert_int_equal(fx->fb.nr_sent, 0);
+	next_used(fx, TX, &id, &len);
+	assert_int_equal(len, 0);
+}
+
+static void tx_broken_ring_needs_reset(void **state)
+{
+	struct fixture *fx = *state;
+
+	bring_up(fx, 0);
+	w16(fx, avail_gpa(TX) + 2, QSIZE + 5);
+	kick(fx, TX);
+	assert_true(fx->net.vdev.status & VIRTIO_STATUS_NEEDS_RESET);
+	assert_int_equal(fx->config_irqs, 1);
+}
+
+/* A frame from the back end: header (num_buffers 0) and pattern. */
+static uint8_t frame_a[3000], frame_b[100];
+
+static void queue_frame(struct fixture *fx, uint8_t *frame, size_t len,
+			uint8_t seed)
+{
+	memset(frame, 0, NET_HDR_LEN);
+	fill(frame + NET_HDR_LEN, len - NET_HDR_LEN, seed);
+	fx->fb.frame[fx->fb.nr_frames] = frame;
+	fx->fb.frame_len[fx->fb.nr_frames++] = len;
+}
+
+static void rx_merges_buffers_and_counts_them(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t b1, b2;
+	uint16_t id, nb;
+	uint32_t len1, len2;
+
+	bring_up(fx, F(VIRTIO_NET_F_MRG_RXBUF));
+	b1 = post_rx(fx, 1536);
+	b2 = post_rx(fx, 1536);
+	queue_frame(fx, frame_a, sizeof(frame_a), 7);
+	fx->fb.be.rx_ready(fx->fb.be.dev);
+	kick(fx, RX);
+	assert_int_equal(used_idx(fx, RX), 2);
+	next_used(fx, RX, &id, &len1);
+	assert_int_equal(id, 0);
+	next_used(fx, RX, &id, &len2);
+	assert_int_equal(id, 1);
+	assert_int_equal(len1, 1536);
+	assert_int_equal(len2, sizeof(frame_a) - 1536);
+	nb = r16(fx, b1 + 10);
+	assert_int_equal(nb, 2);
+	assert_memory_equal(hva(fx, b1 + NET_HDR_LEN, 1536 - NET_HDR_LEN),
+			    frame_a + NET_HDR_LEN, 1536 - NET_HDR_LEN);
+	assert_memory_equal(hva(fx, b2, len2), frame_a + 1536, len2);
+	assert_int_equal(fx->irqs[RX], 1);
+}
+
+/* With too few buffers, nothing is used: the frame waits for more. */
+static void rx_waits_for_enough_buffers(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t b1;
+	uint16_t id;
+	uint32_t len;
+
+	bring_up(fx, F(VIRTIO_NET_F_MRG_RXBUF));
+	b1 = post_rx(fx, 1536);
+	queue_frame(fx, frame_a, sizeof(frame_a), 3);
+	kick(fx, RX);
+	assert_int_equal(used_idx(fx, RX), 0);
+	assert_true(fx->fb.paused);
+	assert_int_equal(fx->irqs[RX], 0);
+	post_rx(fx, 1536);
+	kick(fx, RX);
+	assert_false(fx->fb.paused);
+	assert_int_equal(used_idx(fx, RX), 2);
+	next_used(fx, RX, &id, &len);
+	assert_int_equal(id, 0);
+	assert_int_equal(r16(fx, b1 + 10), 2);
+}
+
+static void rx_without_buffers_pauses_backend(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t b;
+
+	bring_up(fx, F(VIRTIO_NET_F_MRG_RXBUF));
+	queue_frame(fx, frame_b, sizeof(frame_b), 9);
+	queue_frame(fx, frame_a, sizeof(frame_a), 4);
+	kick(fx, RX);
+	assert_true(fx->fb.paused);
+	/* The first frame was taken and is held, the second still waits. */
+	assert_int_equal(fx->fb.next_frame, 1);
+	b = post_rx(fx, 4096);
+	post_rx(fx, 4096);
+	kick(fx, RX);
+	assert_int_equal(used_idx(fx, RX), 2);
+	assert_memory_equal(
+		hva(fx, b + NET_HDR_LEN, sizeof(frame_b) - NET_HDR_LEN),
+		frame_b + NET_HDR_LEN, sizeof(frame_b) - NET_HDR_LEN);
+	assert_int_equal(r16(fx, b + 10), 1);
+	assert_false(fx->fb.paused);
+}
+
+static void rx_too_small_without_merging_is_dropped(void **state)
+{
+	struct fixture *fx = *state;
+	uint16_t id;
+	uint32_t len;
+
+	bring_up(fx, 0);
+	post_rx(fx, 1536);
+	post_rx(fx, 1536);
+	queue_frame(fx, frame_a, sizeof(frame_a), 5);
+	queue_frame(fx, frame_b, sizeof(frame_b), 6);
+	kick(fx, RX);
+	assert_int_equal(fx->net.rx_dropped, 1);
+	next_used(fx, RX, &id, &len);
+	assert_int_equal(len, 0);
+	next_used(fx, RX, &id, &len);
+	assert_int_equal(len, sizeof(frame_b));
+}
+
+static void rx_buffer_smaller_than_header_is_refused(void **state)
+{
+	struct fixture *fx = *state;
+	uint16_t id;
+	uint32_t len;
+
+	bring_up(fx, F(VIRTIO_NET_F_MRG_RXBUF));
+	post_rx(fx, 4);
+	post_rx(fx, 1536);
+	queue_frame(fx, frame_b, sizeof(frame_b), 6);
+	queue_frame(fx, frame_b, sizeof(frame_b), 6);
+	kick(fx, RX);
+	next_used(fx, RX, &id, &len);
+	assert_int_equal(len, 0);
+	next_used(fx, RX, &id, &len);
+	assert_int_equal(len, sizeof(frame_b));
+}
+
+static void rx_buffer_outside_ram_is_returned_unused(void **state)
+{
+	struct fixture *fx = *state;
+	struct seg bad = { RAM_END - 10, 1536, true };
+	uint16_t id;
+	uint32_t len;
+
+	bring_up(fx, F(VIRTIO_NET_F_MRG_RXBUF));
+	post(fx, RX, &bad, 1);
+	post_rx(fx, 1536);
+	queue_frame(fx, frame_b, sizeof(frame_b), 6);
+	kick(fx, RX);
+	next_used(fx, RX, &id, &len);
+	assert_int_equal(id, 0);
+	assert_int_equal(len, 0);
+	next_used(fx, RX, &id, &len);
+	assert_int_equal(id, 1);
+	assert_int_equal(len, sizeof(frame_b));
+}
+
+static void reset_pauses_and_clears_offloads(void **state)
+{
+	struct fixture *fx = *state;
+
+	bring_up(fx, F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_MRG_RXBUF));
+	assert_true(fx->fb.offloads_set & F(VIRTIO_NET_F_CSUM));
+	assert_false(fx->fb.paused);
+	pthread_mutex_lock(&fx->net.vdev.lock);
+	virtio_set_status(&fx->net.vdev, 0);
+	pthread_mutex_unlock(&fx->net.vdev.lock);
+	assert_true(fx->fb.paused);
+	assert_int_equal(fx->fb.offloads_set, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(config_has_mac_and_link),
+		T(tx_frame_reaches_backend_whole),
+		T(tx_without_header_is_dropped),
+		T(tx_oversize_is_dropped),
+		T(tx_buffer_outside_ram_is_not_sent),
+		T(tx_broken_ring_needs_reset),
+		T(rx_merges_buffers_and_counts_them),
+		T(rx_waits_for_enough_buffers),
+		T(rx_without_buffers_pauses_backend),
+		T(rx_too_small_without_merging_is_dropped),
+		T(rx_buffer_smaller_than_header_is_refused),
+		T(rx_buffer_outside_ram_is_returned_unused),
+		T(reset_pauses_and_clears_offloads),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
