@@ -41,8 +41,10 @@ void host_console_output(void *ctx, const uint8_t *buf, size_t len)
 {
 	struct host_console *hc = ctx;
 
+	pthread_mutex_lock(&hc->out_lock);
 	write_all(hc->out_fd, buf, len);
 	console_watch_feed(&hc->watch, buf, len);
+	pthread_mutex_unlock(&hc->out_lock);
 }
 
 /*
@@ -175,6 +177,7 @@ int host_console_init(struct host_console *hc, struct evloop *loop, int in_fd,
 		      int out_fd)
 {
 	memset(hc, 0, sizeof(*hc));
+	pthread_mutex_init(&hc->out_lock, NULL);
 	hc->in_fd = in_fd;
 	hc->out_fd = out_fd;
 	hc->loop = loop;

@@ -2,6 +2,7 @@
 #ifndef KESTREL_VMM_HOST_CONSOLE_H
 #define KESTREL_VMM_HOST_CONSOLE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,6 +40,12 @@ struct host_console {
 	void (*quit)(void *ctx); /* Ctrl-A x */
 	void *quit_ctx;
 
+	/*
+	 * The UART writes from vCPU threads, virtio-console from the device
+	 * thread, and a panic comes through both at once: one writer at a
+	 * time for stdout and the watch's line buffer.
+	 */
+	pthread_mutex_t out_lock;
 	struct console_watch watch;
 };
 
