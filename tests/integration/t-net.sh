@@ -70,6 +70,18 @@ test_net_user_hostfwd_tcp_both_ways() {
 	expect_exchange
 }
 
+test_net_user_hostfwd_udp() {
+	port=$(free_port)
+	python3 "$here/netpeer.py" udp "$T/out" UDP-READY 127.0.0.1 "$port" hello-over-udp \
+		>"$T/reply" 2>"$T/peer-err" &
+	peer=$!
+	vm --net "user,hostfwd=udp::$port-:9000" -- "$NET_UP
+		udp-echo 9000"
+	wait "$peer" || fail "host side: $(cat "$T/peer-err")"
+	expect_status 0
+	[ "$(cat "$T/reply")" = echo:hello-over-udp ] || fail "the host got '$(cat "$T/reply")' back"
+}
+
 # restrict=on: the host's loopback server is out of reach, forwards work.
 test_net_user_restrict_allows_only_forwards() {
 	echo secret >"$T/file"
@@ -120,4 +132,40 @@ test_net_tap_ping_and_tcp() {
 	expect_status 0
 	[ "$(out_value PING)" = ok ] || fail "the guest could not ping the host's end of the TAP device"
 	expect_exchange
+}
+
+# A TAP device another program holds, or one the user may not use: one
+# line and status 125 before any VM exists.
+test_net_tap_busy_or_forbidden_is_refused() {
+	ns=ktest-$$
+	ip netns add "$ns" || { fail "cannot create a network namespace (run as root)"; return 1; }
+	ip -n "$ns" tuntap add ktap0 mode tap || { ip netns del "$ns"; fail "cannot create ktap0"; return 1; }
+	ip netns exec "$ns" python3 -c '
+import fcntl, struct, sys, time
+fd = open("/dev/net/tun", "r+b", buffering=0)
+fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", b"ktap0", 0x0002 | 0x1000))
+print("HOLDING", flush=True)
+time.sleep(600)' >"$T/holder" &
+	holder=$!
+	until grep -q HOLDING "$T/holder"; do
+		kill -0 "$holder" 2>/dev/null || break
+		sleep 0.05
+	done
+	status=0
+	ip netns exec "$ns" "$KESTREL" run -k "$KERNEL" --net tap=ktap0 </dev/null >"$T/out" 2>"$T/err" || status=$?
+	kill "$holder"
+	wait "$holder" 2>/dev/null || true
+	busy_status=$status
+	cp "$T/err" "$T/err-busy"
+	status=0
+	ip netns exec "$ns" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$KESTREL" run -k "$KERNEL" --net tap=ktap0 </dev/null >"$T/out" 2>"$T/err" || status=$?
+	ip netns del "$ns"
+	[ "$busy_status" = 125 ] && [ "$(wc -l <"$T/err-busy")" = 1 ] &&
+		grep -q "TAP device 'ktap0' is in use" "$T/err-busy" ||
+		fail "busy TAP: status $busy_status, stderr: $(cat "$T/err-busy")"
+	expect_status 125
+	# Where /dev/net/tun itself is root's only (no udev), that is the refusal.
+	expect_err "no permission to use TAP device 'ktap0'|cannot open /dev/net/tun: Permission denied"
+	[ "$(wc -l <"$T/err")" = 1 ] || fail "more than one line on stderr: $(cat "$T/err")"
 }
