@@ -36,6 +36,17 @@ http_server() {
 	port=$(cat "$T/port")
 }
 
+# exchange_peer HOST PORT [NETNS]: once the guest's NC_SERVE listens, the
+# host side of the exchange (3 MB each way, from $T/to-guest, into
+# $T/from-guest), in the background and in network namespace NETNS if
+# given; sets $peer.
+exchange_peer() {
+	head -c 3000000 /dev/urandom >"$T/to-guest"
+	${3:+ip netns exec "$3"} python3 "$here/netpeer.py" exchange "$T/out" NC-LISTENING \
+		"$1" "$2" "$T/to-guest" "$T/from-guest" 2>"$T/peer-err" &
+	peer=$!
+}
+
 # expect_exchange: the TCP exchange with NC_SERVE moved every byte both ways.
 expect_exchange() {
 	[ -n "$(out_value GSUM)" ] || fail "the guest's server did not run"
@@ -58,11 +69,8 @@ test_net_user_dhcp_and_fetch_from_host() {
 }
 
 test_net_user_hostfwd_tcp_both_ways() {
-	head -c 3000000 /dev/urandom >"$T/to-guest"
 	port=$(free_port)
-	python3 "$here/netpeer.py" exchange "$T/out" NC-LISTENING 127.0.0.1 "$port" \
-		"$T/to-guest" "$T/from-guest" 2>"$T/peer-err" &
-	peer=$!
+	exchange_peer 127.0.0.1 "$port"
 	vm --net "user,hostfwd=tcp::$port-:8080" -- "$NET_UP
 		$NC_SERVE"
 	wait "$peer" || fail "host side: $(cat "$T/peer-err")"
@@ -86,11 +94,8 @@ test_net_user_hostfwd_udp() {
 test_net_user_restrict_allows_only_forwards() {
 	echo secret >"$T/file"
 	http_server "$T/file"
-	head -c 3000000 /dev/urandom >"$T/to-guest"
 	fport=$(free_port)
-	python3 "$here/netpeer.py" exchange "$T/out" NC-LISTENING 127.0.0.1 "$fport" \
-		"$T/to-guest" "$T/from-guest" 2>"$T/peer-err" &
-	peer=$!
+	exchange_peer 127.0.0.1 "$fport"
 	vm --net "user,restrict=on,hostfwd=tcp::$fport-:8080" -- "$NET_UP
 		if timeout 10 wget -q -O /tmp/f http://10.0.2.2:$port/file; then echo REACHED=yes; else echo REACHED=no; fi
 		$NC_SERVE"
@@ -118,10 +123,7 @@ test_net_tap_ping_and_tcp() {
 		ip -n "$ns" addr add 192.168.77.1/24 dev ktap0 &&
 		ip -n "$ns" link set ktap0 up && ip -n "$ns" link set lo up ||
 		{ ip netns del "$ns"; fail "cannot set up ktap0"; return 1; }
-	head -c 3000000 /dev/urandom >"$T/to-guest"
-	ip netns exec "$ns" python3 "$here/netpeer.py" exchange "$T/out" NC-LISTENING \
-		192.168.77.2 8080 "$T/to-guest" "$T/from-guest" 2>"$T/peer-err" &
-	peer=$!
+	exchange_peer 192.168.77.2 8080 "$ns"
 	status=0
 	ip netns exec "$ns" $GUARD "$KESTREL" run -k "$KERNEL" -i "$INITRD" --timeout 240 \
 		--net tap=ktap0 -a "$(guest_cmd "ip addr add 192.168.77.2/24 dev eth0 && ip link set eth0 up
