@@ -63,7 +63,13 @@ static enum rx_result deliver(struct virtio_net *net)
 		}
 		if (r == VQ_BAD_CHAIN) {
 			vq_push(vq, c->head, 0);
-			continue;
+			if (n == 0)
+				continue;
+			/* Part way through a frame: putting chains back
+			 * would skip the bad one's slot, so the frame goes. */
+			net->rx_dropped++;
+			return_unused(vq, net->rx_heads, n);
+			return RX_DONE;
 		}
 		if (n == 0) {
 			nr_nb = iov_slice(c->iov + c->nr_out, c->nr_in,

@@ -586,6 +586,35 @@ static void rx_buffer_outside_ram_is_returned_unused(void **state)
 	assert_int_equal(len, sizeof(frame_b));
 }
 
+/* A bad buffer in the middle of a merged frame: every chain comes back
+ * exactly once, the frame is dropped, and the next frame is received. */
+static void rx_bad_buffer_mid_frame_drops_it(void **state)
+{
+	struct fixture *fx = *state;
+	struct seg bad = { RAM_END - 10, 1536, true };
+	uint16_t id;
+	uint32_t len;
+
+	bring_up(fx, F(VIRTIO_NET_F_MRG_RXBUF));
+	post_rx(fx, 1536);
+	post(fx, RX, &bad, 1);
+	post_rx(fx, 1536);
+	queue_frame(fx, frame_a, sizeof(frame_a), 5);
+	queue_frame(fx, frame_b, sizeof(frame_b), 6);
+	kick(fx, RX);
+	assert_int_equal(fx->net.rx_dropped, 1);
+	assert_int_equal(used_idx(fx, RX), 3);
+	next_used(fx, RX, &id, &len);
+	assert_int_equal(id, 1);
+	assert_int_equal(len, 0);
+	next_used(fx, RX, &id, &len);
+	assert_int_equal(id, 0);
+	assert_int_equal(len, 0);
+	next_used(fx, RX, &id, &len);
+	assert_int_equal(id, 2);
+	assert_int_equal(len, sizeof(frame_b));
+}
+
 static void reset_pauses_and_clears_offloads(void **state)
 {
 	struct fixture *fx = *state;
@@ -616,6 +645,7 @@ int main(void)
 		T(rx_too_small_without_merging_is_dropped),
 		T(rx_buffer_smaller_than_header_is_refused),
 		T(rx_buffer_outside_ram_is_returned_unused),
+		T(rx_bad_buffer_mid_frame_drops_it),
 		T(reset_pauses_and_clears_offloads),
 #undef T
 	};
