@@ -10,7 +10,7 @@ LDLIBS := -pthread -lm -laio -lslirp
 
 SRCS := $(sort $(wildcard vmm/*.c devices/*.c devices/*/*.c arch/x86/*.c \
 	firmware/*.c))
-OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
+OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/firmware/guest_init_blob.o
 LIB_OBJS := $(filter-out $(BUILD)/obj/vmm/main.o,$(OBJS))
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
@@ -33,6 +33,16 @@ $(BUILD)/firmware/dsdt.hex: firmware/dsdt.asl
 	iasl -we -tc -p $(BUILD)/firmware/dsdt $< >$(BUILD)/firmware/iasl.log || \
 		{ cat $(BUILD)/firmware/iasl.log; exit 1; }
 $(BUILD)/obj/firmware/acpi.o: $(BUILD)/firmware/dsdt.hex
+
+# The guest init for --rootfs: a static program kestrel carries inside it.
+GUEST_INIT := $(BUILD)/firmware/kestrel-init
+$(GUEST_INIT): firmware/init/init.c firmware/guest_init_protocol.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -Os -static \
+		-s -o $@ $<
+$(BUILD)/obj/firmware/guest_init_blob.o: firmware/guest_init_blob.S $(GUEST_INIT)
+	@mkdir -p $(dir $@)
+	$(CC) -DGUEST_INIT_PATH='"$(GUEST_INIT)"' -c -o $@ $<
 
 $(BUILD)/libkestrel.a: $(LIB_OBJS)
 	rm -f $@
@@ -78,7 +88,8 @@ run:
 	@tests/nested/run.sh -w $(CURDIR) scripts/run-demo.sh
 
 format:
-	clang-format -i $(SRCS) $(wildcard */*.h */*/*.h tests/unit/*.[ch])
+	clang-format -i $(SRCS) firmware/init/init.c \
+		$(wildcard */*.h */*/*.h tests/unit/*.[ch])
 
 clean:
 	rm -rf $(BUILD) kestrel

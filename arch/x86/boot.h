@@ -44,6 +44,13 @@ struct x86_boot_state {
 int x86_load_kernel(const struct x86_boot_input *in, struct x86_boot_state *out,
 		    char *err, size_t errlen);
 
+/*
+ * The release of a kernel image (bzImage or ELF vmlinux), "6.1.0-27-amd64",
+ * into buf. Returns 0, or -1 if the image does not say.
+ */
+int x86_kernel_release(const uint8_t *kernel, size_t len, char *buf,
+		       size_t buflen);
+
 /* Shared by the loaders (boot.c). */
 int bzimage_load(const struct x86_boot_input *in, struct x86_boot_state *out,
 		 char *err, size_t errlen);
