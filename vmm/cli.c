@@ -13,7 +13,7 @@
 #include <string.h>
 
 const char cli_usage[] =
-	"usage: kestrel run [OPTIONS]\n"
+	"usage: kestrel run [OPTIONS] [-- COMMAND [ARG...]]\n"
 	"       kestrel --help | --version\n"
 	"\n"
 	"Boot a Linux kernel in a KVM virtual machine.\n"
@@ -49,6 +49,12 @@ const char cli_usage[] =
 	"      --transport pci|mmio\n"
 	"                       how virtio devices attach (default pci; mmio:\n"
 	"                       virtio-mmio, found through ACPI, at most 10)\n"
+	"      --rootfs DIR     boot with host directory DIR (e.g. /) as the\n"
+	"                       guest's root, read-only, with throwaway writable\n"
+	"                       layers on /etc /var /root /home /tmp /run;\n"
+	"                       kestrel brings the initramfs and init\n"
+	"      --console-log FILE\n"
+	"                       also write everything the console shows to FILE\n"
 	"      --timeout SECS   stop the guest after SECS seconds\n"
 	"  -h, --help           this text\n"
 	"  -V, --version        kestrel's version\n"
@@ -57,7 +63,12 @@ const char cli_usage[] =
 	"is a terminal it is put in raw mode; type Ctrl-A x to quit, Ctrl-A Ctrl-A\n"
 	"to send Ctrl-A.\n"
 	"\n"
+	"With --rootfs and a COMMAND, the guest runs COMMAND with kestrel's stdin,\n"
+	"stdout and stderr, then powers off; the console is kept out of the way\n"
+	"(see --console-log) and its last lines are shown if the run fails.\n"
+	"\n"
 	"Exit status:\n"
+	"  N    with a COMMAND: the command's own exit status\n"
 	"  0    the guest powered off or rebooted\n"
 	"  124  --timeout expired\n"
 	"  125  kestrel failed (bad arguments, unreadable kernel, KVM error)\n"
@@ -141,6 +152,8 @@ static const struct option run_options[] = {
 	{ "net", required_argument, NULL, 'n' },
 	{ "console", required_argument, NULL, 'C' },
 	{ "transport", required_argument, NULL, 'T' },
+	{ "rootfs", required_argument, NULL, 'R' },
+	{ "console-log", required_argument, NULL, 'L' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -367,6 +380,16 @@ static enum cli_action parse_run(int argc, char **argv, uint64_t host_mem,
 				return CLI_ERROR;
 			}
 			break;
+		case 'R':
+		case 'L':
+			if (empty(optarg)) {
+				fail(err, errlen, "--%s needs a %s",
+				     c == 'R' ? "rootfs" : "console-log",
+				     c == 'R' ? "directory" : "file name");
+				return CLI_ERROR;
+			}
+			*(c == 'R' ? &cfg->rootfs : &cfg->console_log) = optarg;
+			break;
 		case 'h':
 			return CLI_HELP;
 		case 'V':
@@ -392,9 +415,14 @@ static enum cli_action parse_run(int argc, char **argv, uint64_t host_mem,
 		}
 		cfg->command = &argv[optind];
 	}
-	if (cfg->command) {
+	if (cfg->command && !cfg->rootfs) {
 		fail(err, errlen,
-		     "running a COMMAND in the guest is not supported yet");
+		     "a COMMAND runs in the guest's root file system: give --rootfs DIR (e.g. --rootfs /)");
+		return CLI_ERROR;
+	}
+	if (cfg->rootfs && cfg->initrd) {
+		fail(err, errlen,
+		     "--rootfs brings its own initramfs: leave out --initrd");
 		return CLI_ERROR;
 	}
 	return CLI_RUN;

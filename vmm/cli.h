@@ -63,6 +63,8 @@ struct vm_config {
 	unsigned int nr_nets;
 	enum console_kind console;
 	enum virtio_transport_kind transport;
+	const char *rootfs; /* --rootfs DIR */
+	const char *console_log; /* --console-log FILE */
 	char **command; /* NULL-terminated, after "--"; NULL if none */
 };
 

@@ -9,6 +9,7 @@ enum guest_event {
 	GUEST_PANIC, /* the kernel began printing a panic */
 	GUEST_PANIC_END, /* ... and finished, without rebooting */
 	GUEST_CRASH, /* the CPU gave up: triple fault */
+	GUEST_COMMAND_DONE, /* the guest command's exit status came */
 };
 
 struct guest_event_sink {

@@ -3,6 +3,7 @@
 #include "vmm/host_console.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
 #include <string.h>
@@ -14,7 +15,7 @@
 
 #define CTRL_A 0x01
 
-static void write_all(int fd, const uint8_t *buf, size_t len)
+void host_write_all(int fd, const uint8_t *buf, size_t len)
 {
 	while (len) {
 		ssize_t n = write(fd, buf, len);
@@ -42,7 +43,17 @@ void host_console_output(void *ctx, const uint8_t *buf, size_t len)
 	struct host_console *hc = ctx;
 
 	pthread_mutex_lock(&hc->out_lock);
-	write_all(hc->out_fd, buf, len);
+	if (!hc->captured)
+		host_write_all(hc->out_fd, buf, len);
+	if (hc->log_fd >= 0)
+		host_write_all(hc->log_fd, buf, len);
+	for (size_t i = 0; i < len; i++) {
+		hc->tail[hc->tail_pos++] = (char)buf[i];
+		if (hc->tail_pos == sizeof(hc->tail)) {
+			hc->tail_pos = 0;
+			hc->tail_wrapped = true;
+		}
+	}
 	console_watch_feed(&hc->watch, buf, len);
 	pthread_mutex_unlock(&hc->out_lock);
 }
@@ -127,9 +138,11 @@ static void read_input(struct host_console *hc)
 		if (hc->in_polled && !hc->in_paused)
 			evloop_remove(hc->loop, &hc->in_src);
 		hc->in_eof = true;
+		if (hc->eof)
+			hc->eof(hc->dev);
 		return;
 	}
-	if (hc->in_tty)
+	if (hc->raw)
 		n = filter_escapes(hc, hc->pending, n);
 	hc->pending_len = n;
 	flush_pending(hc);
@@ -180,6 +193,7 @@ int host_console_init(struct host_console *hc, struct evloop *loop, int in_fd,
 	pthread_mutex_init(&hc->out_lock, NULL);
 	hc->in_fd = in_fd;
 	hc->out_fd = out_fd;
+	hc->log_fd = -1;
 	hc->loop = loop;
 	hc->in_tty = isatty(in_fd);
 	hc->wake_src.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -230,7 +244,7 @@ int host_console_start(struct host_console *hc)
 	err = evloop_add(hc->loop, &hc->wake_src, EPOLLIN);
 	if (err)
 		return err;
-	if (hc->in_tty)
+	if (hc->in_tty && !hc->captured)
 		enter_raw_mode(hc);
 	/*
 	 * stdin stays blocking: it may share its file description with the
@@ -248,6 +262,47 @@ int host_console_start(struct host_console *hc)
 	return 0;
 }
 
+void host_console_capture(struct host_console *hc)
+{
+	hc->captured = true;
+}
+
+int host_console_open_log(struct host_console *hc, const char *path)
+{
+	hc->log_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	return hc->log_fd < 0 ? -errno : 0;
+}
+
+void host_console_print_tail(struct host_console *hc, int fd,
+			     unsigned int lines)
+{
+	char buf[HOST_CONSOLE_TAIL];
+	size_t len = 0, start;
+
+	pthread_mutex_lock(&hc->out_lock);
+	if (hc->tail_wrapped) {
+		len = sizeof(hc->tail) - hc->tail_pos;
+		memcpy(buf, hc->tail + hc->tail_pos, len);
+	}
+	memcpy(buf + len, hc->tail, hc->tail_pos);
+	len += hc->tail_pos;
+	pthread_mutex_unlock(&hc->out_lock);
+
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	start = len;
+	while (start && lines) {
+		start--;
+		if (buf[start] == '\n' && --lines == 0) {
+			start++;
+			break;
+		}
+	}
+	host_write_all(fd, (const uint8_t *)buf + start, len - start);
+	if (len > start)
+		host_write_all(fd, (const uint8_t *)"\n", 1);
+}
+
 void host_console_restore(struct host_console *hc)
 {
 	if (hc->raw) {
@@ -262,4 +317,7 @@ void host_console_destroy(struct host_console *hc)
 	if (hc->wake_src.fd >= 0)
 		close(hc->wake_src.fd);
 	hc->wake_src.fd = -1;
+	if (hc->log_fd >= 0)
+		close(hc->log_fd);
+	hc->log_fd = -1;
 }

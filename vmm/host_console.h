@@ -12,6 +12,7 @@
 #include "vmm/evloop.h"
 
 #define HOST_CONSOLE_BUF 4096
+#define HOST_CONSOLE_TAIL 8192
 
 /*
  * kestrel's stdin and stdout, joined to the guest device that is the
@@ -36,6 +37,7 @@ struct host_console {
 
 	/* The guest end: returns how many bytes it took. */
 	size_t (*push)(void *dev, const uint8_t *buf, size_t len);
+	void (*eof)(void *dev); /* stdin ended; may be NULL */
 	void *dev;
 	void (*quit)(void *ctx); /* Ctrl-A x */
 	void *quit_ctx;
@@ -47,6 +49,16 @@ struct host_console {
 	 */
 	pthread_mutex_t out_lock;
 	struct console_watch watch;
+	/*
+	 * Where console output goes: stdout unless captured (a command run,
+	 * whose stdout is the command's), the --console-log file, and a ring
+	 * of the last bytes, shown when a captured run fails.
+	 */
+	bool captured;
+	int log_fd;
+	char tail[HOST_CONSOLE_TAIL];
+	size_t tail_pos;
+	bool tail_wrapped;
 };
 
 /* Sets up stdin/stdout (raw mode on a terminal). Returns 0 or -errno. */
@@ -56,11 +68,25 @@ void host_console_attach(struct host_console *hc,
 			 size_t (*push)(void *dev, const uint8_t *buf,
 					size_t len),
 			 void *dev);
+/*
+ * The console stays off stdout (its output is kept for
+ * host_console_print_tail), and stdin is passed on as data: no raw mode,
+ * no Ctrl-A escapes.
+ */
+void host_console_capture(struct host_console *hc);
+/* Copies all console output into a new file at path; 0 or -errno. */
+int host_console_open_log(struct host_console *hc, const char *path);
+/* Writes the last `lines` lines of console output to fd. */
+void host_console_print_tail(struct host_console *hc, int fd,
+			     unsigned int lines);
 /* Starts reading stdin; call once the guest device can take input. */
 int host_console_start(struct host_console *hc);
 /* Restores the terminal; safe to call more than once. */
 void host_console_restore(struct host_console *hc);
 void host_console_destroy(struct host_console *hc);
+
+/* write(2) until done, waiting out a non-blocking fd; stops on errors. */
+void host_write_all(int fd, const uint8_t *buf, size_t len);
 
 /* Guest console output (any thread). */
 void host_console_output(void *ctx, const uint8_t *buf, size_t len);

@@ -19,12 +19,12 @@ static size_t vcon_push(void *dev, const uint8_t *buf, size_t len)
 	return virtio_console_receive(dev, buf, len);
 }
 
-/* rng, the console if virtio, the disks, the NICs: in the order attach()
- * sees them */
+/* rng, the console if virtio, the command's ports, the disks, the NICs: in
+ * the order attach() sees them */
 static unsigned int nr_virtio_devices(const struct vm_config *cfg)
 {
-	return 1 + (cfg->console == CONSOLE_VIRTIO) + cfg->nr_disks +
-	       cfg->nr_nets;
+	return 1 + (cfg->console == CONSOLE_VIRTIO) + (cfg->command != NULL) +
+	       cfg->nr_disks + cfg->nr_nets;
 }
 
 struct acpi_config platform_acpi_config(const struct vm_config *cfg)
@@ -236,6 +236,21 @@ int platform_init(struct platform *p, const struct vm_config *cfg,
 		}
 		host_console_attach(console, vcon_push, p->vcon);
 	}
+	if (cfg->command) {
+		/* The command, not the console, gets stdin and stdout. */
+		p->command = calloc(1, sizeof(*p->command));
+		err = p->command ? guest_command_init(p->command, hv, console,
+						      events) :
+				   -ENOMEM;
+		if (!err)
+			err = attach(p, cfg, mmio, &p->command->ports.vdev);
+		if (err) {
+			log_error(
+				"cannot create the command's console ports: %s",
+				strerror(-err));
+			return -1;
+		}
+	}
 	for (unsigned int i = 0; i < p->nr_disks; i++) {
 		err = virtio_blk_setup(p->disk[i], hv);
 		if (!err)
@@ -295,6 +310,11 @@ void platform_destroy(struct platform *p)
 		*nic = (struct platform_nic){ 0 };
 	}
 	p->nr_nics = 0;
+	if (p->command) {
+		guest_command_destroy(p->command);
+		free(p->command);
+		p->command = NULL;
+	}
 	if (p->vcon) {
 		virtio_console_destroy(p->vcon);
 		free(p->vcon);

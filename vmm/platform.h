@@ -17,12 +17,13 @@
 #include "devices/virtio/rng.h"
 #include "firmware/acpi.h"
 #include "vmm/cli.h"
+#include "vmm/guest_command.h"
 #include "vmm/host_console.h"
 #include "vmm/hv.h"
 #include "vmm/iobus.h"
 
-/* rng, console, the disks and the NICs. */
-#define PLATFORM_MAX_VIRTIO (2 + CLI_MAX_DISKS + CLI_MAX_NICS)
+/* rng, console, command ports, the disks and the NICs. */
+#define PLATFORM_MAX_VIRTIO (3 + CLI_MAX_DISKS + CLI_MAX_NICS)
 
 /* The I/O port of kestrel's ACPI power registers (devices/acpi_pm.h). */
 #define PLATFORM_ACPI_PM_PORT 0x600
@@ -47,6 +48,7 @@ struct platform {
 	struct platform_nic nic[CLI_MAX_NICS];
 	unsigned int nr_nics;
 	struct virtio_console *vcon; /* with --console virtio */
+	struct guest_command *command; /* with a COMMAND */
 	/* One transport per virtio device, PCI or MMIO. */
 	struct virtio_pci *vpci[PLATFORM_MAX_VIRTIO];
 	struct virtio_mmio vmmio[PLATFORM_MAX_VIRTIO];

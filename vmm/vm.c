@@ -20,6 +20,7 @@
 #include "arch/x86/cpuid.h"
 #include "arch/x86/machine.h"
 #include "vmm/exit_status.h"
+#include "vmm/guest_init.h"
 #include "vmm/kernel_file.h"
 #include "vmm/log.h"
 
@@ -47,17 +48,41 @@ static char *build_cmdline(const struct vm_config *cfg)
 {
 	const char *console = cfg->console == CONSOLE_VIRTIO ? "console=hvc0" :
 							       "console=ttyS0";
+	/*
+	 * A command's run keeps the console for warnings and worse: each
+	 * byte on the UART costs an exit, and nobody sees it unless the run
+	 * fails. --console-log asks for all of it.
+	 */
+	const char *quiet = cfg->command && !cfg->console_log ? " quiet" : "";
 	const char *append = cfg->append;
-	size_t len = strlen(console) + sizeof(DEFAULT_CMDLINE) + 1 +
-		     (append ? strlen(append) + 1 : 0);
-	char *s = malloc(len);
+	char *s;
 
-	if (!s)
+	if (asprintf(&s, "%s %s%s%s%s", console, DEFAULT_CMDLINE, quiet,
+		     append ? " " : "", append ? append : "") < 0) {
 		log_error("out of memory");
-	else
-		snprintf(s, len, "%s %s%s%s", console, DEFAULT_CMDLINE,
-			 append ? " " : "", append ? append : "");
+		return NULL;
+	}
 	return s;
+}
+
+/* The initramfs of a --rootfs run, built for this kernel. */
+static int build_rootfs_initrd(const struct vm_config *cfg,
+			       const struct file_buf *kernel, struct cpio *out)
+{
+	struct stat st;
+	char err[512];
+
+	if (stat(cfg->rootfs, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		log_error("--rootfs '%s': %s", cfg->rootfs,
+			  errno ? strerror(errno) : "not a directory");
+		return -1;
+	}
+	if (guest_init_build(cfg, kernel->data, kernel->len, out, err,
+			     sizeof(err))) {
+		log_error("%s: %s", kernel->path, err);
+		return -1;
+	}
+	return 0;
 }
 
 int vm_load(struct vm *vm, const struct vm_config *cfg)
@@ -66,6 +91,7 @@ int vm_load(struct vm *vm, const struct vm_config *cfg)
 	struct acpi_config acpi = platform_acpi_config(cfg);
 	struct x86_boot_input in = { 0 };
 	struct file_buf kernel = { 0 }, initrd = { 0 };
+	struct cpio rootfs_initrd = { 0 };
 	char err[256];
 	unsigned int n;
 	int ret = -1;
@@ -75,6 +101,7 @@ int vm_load(struct vm *vm, const struct vm_config *cfg)
 	vm->kvm_fd = vm->vm_fd = -1;
 	vm->loop.epfd = vm->loop.wakefd = -1;
 	vm->console.wake_src.fd = -1;
+	vm->console.log_fd = -1;
 	vm->signal_src.fd = vm->timeout_src.fd = -1;
 	atomic_init(&vm->exit_status, -1);
 	vm->pio.name = "port I/O";
@@ -82,6 +109,8 @@ int vm_load(struct vm *vm, const struct vm_config *cfg)
 
 	if (kernel_file_read(cfg->kernel, "kernel", &kernel) ||
 	    (cfg->initrd && kernel_file_read(cfg->initrd, "initrd", &initrd)) ||
+	    (cfg->rootfs &&
+	     build_rootfs_initrd(cfg, &kernel, &rootfs_initrd)) ||
 	    platform_check_virtio(cfg) ||
 	    platform_open_disks(&vm->platform, cfg) ||
 	    platform_open_nets(&vm->platform, cfg))
@@ -102,8 +131,8 @@ int vm_load(struct vm *vm, const struct vm_config *cfg)
 
 	in.kernel = kernel.data;
 	in.kernel_len = kernel.len;
-	in.initrd = initrd.data;
-	in.initrd_len = initrd.len;
+	in.initrd = cfg->rootfs ? rootfs_initrd.data : initrd.data;
+	in.initrd_len = cfg->rootfs ? rootfs_initrd.len : initrd.len;
 	in.cmdline = build_cmdline(cfg);
 	if (!in.cmdline)
 		goto out;
@@ -117,6 +146,7 @@ out:
 	free((char *)in.cmdline);
 	kernel_file_free(&kernel);
 	kernel_file_free(&initrd);
+	cpio_free(&rootfs_initrd);
 	return ret;
 }
 
@@ -127,8 +157,27 @@ static void on_guest_event(void *ctx, enum guest_event ev)
 	switch (ev) {
 	case GUEST_POWEROFF:
 	case GUEST_RESET:
-		vm_stop(vm, atomic_load(&vm->panicked) ? EXIT_GUEST_PANIC :
-							 EXIT_GUEST_OK);
+		if (atomic_load(&vm->panicked)) {
+			vm_stop(vm, EXIT_GUEST_PANIC);
+			break;
+		}
+		if (vm->platform.command) {
+			/* The guest init powers off right after it reports. */
+			guest_command_flush(vm->platform.command);
+			if (vm->platform.command->status < 0 &&
+			    atomic_load(&vm->exit_status) < 0) {
+				log_error(
+					"the guest %s before the command finished",
+					ev == GUEST_RESET ? "rebooted" :
+							    "powered off");
+				vm_stop(vm, EXIT_KESTREL_FAILED);
+			}
+			break;
+		}
+		vm_stop(vm, EXIT_GUEST_OK);
+		break;
+	case GUEST_COMMAND_DONE:
+		vm_stop(vm, vm->platform.command->status);
 		break;
 	case GUEST_PANIC:
 		atomic_store(&vm->panicked, true);
@@ -344,6 +393,14 @@ int vm_create(struct vm *vm)
 				STDOUT_FILENO);
 	if (err)
 		return kvm_fail("setting up the console", err);
+	if (vm->cfg->console_log) {
+		err = host_console_open_log(&vm->console, vm->cfg->console_log);
+		if (err) {
+			log_error("--console-log '%s': %s",
+				  vm->cfg->console_log, strerror(-err));
+			return -1;
+		}
+	}
 	vm->events = (struct guest_event_sink){ on_guest_event, vm };
 	vm->console.watch.events = vm->events;
 	vm->console.quit = on_quit;
@@ -383,6 +440,7 @@ void vm_stop(struct vm *vm, int status)
 int vm_run(struct vm *vm)
 {
 	int err = host_console_start(&vm->console);
+	int status;
 
 	if (err) {
 		kvm_fail("starting the console", err);
@@ -423,7 +481,15 @@ int vm_run(struct vm *vm)
 		}
 	}
 	host_console_restore(&vm->console);
-	return atomic_load(&vm->exit_status);
+	status = atomic_load(&vm->exit_status);
+	if (vm->platform.command && vm->platform.command->status < 0 &&
+	    status != EXIT_GUEST_OK && status < EXIT_SIGNAL_BASE) {
+		/* The console was kept off stdout: show why the run failed. */
+		log_error(
+			"the command did not finish; the console's last lines:");
+		host_console_print_tail(&vm->console, STDERR_FILENO, 30);
+	}
+	return status;
 }
 
 void vm_destroy(struct vm *vm)

@@ -386,10 +386,7 @@ static void test_stray_argument(void **state)
 
 /*
  * "--" given as the text of --append, then a stray word: the word is not a
- * guest command. BUG (vmm/cli.c parse_run): a command is recognised by
- * argv[optind - 1] being "--", which is also true when "--" was consumed as
- * an option's argument, so this reports "not supported yet" (and would run
- * "foo" in the guest once commands are supported).
+ * guest command.
  */
 static void test_dashdash_as_option_argument(void **state)
 {
@@ -399,14 +396,29 @@ static void test_dashdash_as_option_argument(void **state)
 	expect_error(&p, "unexpected argument 'foo'");
 }
 
-static void test_command_not_supported(void **state)
+static void test_command_needs_rootfs(void **state)
 {
 	struct parsed p;
 
 	parse(&p, "run", "--", "cmd");
-	expect_error(&p, "not supported yet");
-	parse(&p, "run", "-c", "2", "--", "cmd", "--arg", "-x");
-	expect_error(&p, "not supported yet");
+	expect_error(&p, "give --rootfs DIR");
+	parse(&p, "run", "--rootfs", "/", "-c", "2", "--", "cmd", "--arg",
+	      "-x");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_string_equal(p.cfg.rootfs, "/");
+	assert_string_equal(p.cfg.command[0], "cmd");
+	assert_string_equal(p.cfg.command[1], "--arg");
+	assert_string_equal(p.cfg.command[2], "-x");
+	assert_null(p.cfg.command[3]);
+	parse(&p, "run", "--rootfs", "/", "-i", "initrd");
+	expect_error(&p, "leave out --initrd");
+	parse(&p, "run", "--rootfs", "");
+	expect_error(&p, "--rootfs needs a directory");
+	parse(&p, "run", "--console-log", "");
+	expect_error(&p, "--console-log needs a file name");
+	parse(&p, "run", "--console-log", "log", "--rootfs", "/", "--", "x");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_string_equal(p.cfg.console_log, "log");
 
 	/* A bare "--" with nothing after it is no command. */
 	parse(&p, "run", "-c", "2", "--");
@@ -541,7 +553,7 @@ int main(void)
 		cmocka_unit_test(test_bad_timeout),
 		cmocka_unit_test(test_stray_argument),
 		cmocka_unit_test(test_dashdash_as_option_argument),
-		cmocka_unit_test(test_command_not_supported),
+		cmocka_unit_test(test_command_needs_rootfs),
 		cmocka_unit_test(test_reparse_resets_state),
 		cmocka_unit_test(test_error_message_truncated),
 		cmocka_unit_test(test_parse_size),
