@@ -43,6 +43,10 @@ const char cli_usage[] =
 	"                       a virtio-net NIC on an existing host TAP device\n"
 	"                       (ip tuntap add IFNAME mode tap user $USER);\n"
 	"                       --net is repeatable: eth0, eth1 ... in order\n"
+	"      --share DIR[,tag=TAG][,ro]\n"
+	"                       host directory DIR for the guest over virtio-fs:\n"
+	"                       mount -t virtiofs TAG /mnt (default tag share0,\n"
+	"                       share1 ... in order); ro: read-only; repeatable\n"
 	"      --console serial|virtio\n"
 	"                       which console is stdin/stdout (default serial;\n"
 	"                       virtio makes /dev/hvc0 the console)\n"
@@ -140,6 +144,7 @@ static const struct option run_options[] = {
 	{ "disk", required_argument, NULL, 'd' },
 	{ "net", required_argument, NULL, 'n' },
 	{ "console", required_argument, NULL, 'C' },
+	{ "share", required_argument, NULL, 'S' },
 	{ "transport", required_argument, NULL, 'T' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -188,6 +193,11 @@ void cli_free(struct vm_config *cfg)
 		cfg->disk[i].path = NULL;
 	}
 	cfg->nr_disks = 0;
+	for (unsigned int i = 0; i < cfg->nr_shares; i++) {
+		free(cfg->share[i].path);
+		cfg->share[i].path = NULL;
+	}
+	cfg->nr_shares = 0;
 }
 
 int parse_disk(const char *arg, struct disk_config *d, char *err, size_t errlen)
@@ -342,6 +352,10 @@ static enum cli_action parse_run(int argc, char **argv, uint64_t host_mem,
 				      errlen))
 				return CLI_ERROR;
 			cfg->nr_nets++;
+			break;
+		case 'S':
+			if (add_share(cfg, optarg, err, errlen))
+				return CLI_ERROR;
 			break;
 		case 'C':
 			if (!strcmp(optarg, "serial")) {

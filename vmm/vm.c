@@ -84,7 +84,8 @@ int vm_load(struct vm *vm, const struct vm_config *cfg)
 	    (cfg->initrd && kernel_file_read(cfg->initrd, "initrd", &initrd)) ||
 	    platform_check_virtio(cfg) ||
 	    platform_open_disks(&vm->platform, cfg) ||
-	    platform_open_nets(&vm->platform, cfg))
+	    platform_open_nets(&vm->platform, cfg) ||
+	    platform_open_shares(&vm->platform, cfg))
 		goto out;
 
 	n = x86_ram_regions(cfg->mem_size, ram);
