@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "firmware/guest_init_protocol.h"
+
 const char cli_usage[] =
 	"usage: kestrel run [OPTIONS] [-- COMMAND [ARG...]]\n"
 	"       kestrel --help | --version\n"
@@ -43,6 +45,10 @@ const char cli_usage[] =
 	"                       a virtio-net NIC on an existing host TAP device\n"
 	"                       (ip tuntap add IFNAME mode tap user $USER);\n"
 	"                       --net is repeatable: eth0, eth1 ... in order\n"
+	"      --share DIR[,tag=TAG][,ro]\n"
+	"                       host directory DIR for the guest over virtio-fs:\n"
+	"                       mount -t virtiofs TAG /mnt (default tag share0,\n"
+	"                       share1 ... in order); ro: read-only; repeatable\n"
 	"      --console serial|virtio\n"
 	"                       which console is stdin/stdout (default serial;\n"
 	"                       virtio makes /dev/hvc0 the console)\n"
@@ -151,6 +157,7 @@ static const struct option run_options[] = {
 	{ "disk", required_argument, NULL, 'd' },
 	{ "net", required_argument, NULL, 'n' },
 	{ "console", required_argument, NULL, 'C' },
+	{ "share", required_argument, NULL, 'S' },
 	{ "transport", required_argument, NULL, 'T' },
 	{ "rootfs", required_argument, NULL, 'R' },
 	{ "console-log", required_argument, NULL, 'L' },
@@ -201,6 +208,11 @@ void cli_free(struct vm_config *cfg)
 		cfg->disk[i].path = NULL;
 	}
 	cfg->nr_disks = 0;
+	for (unsigned int i = 0; i < cfg->nr_shares; i++) {
+		free(cfg->share[i].path);
+		cfg->share[i].path = NULL;
+	}
+	cfg->nr_shares = 0;
 }
 
 int parse_disk(const char *arg, struct disk_config *d, char *err, size_t errlen)
@@ -247,6 +259,35 @@ int parse_disk(const char *arg, struct disk_config *d, char *err, size_t errlen)
 static bool empty(const char *s)
 {
 	return !s || !*s;
+}
+
+/* The root of a --rootfs guest is a read-only share like any other. */
+static int add_root_share(struct vm_config *cfg, char *err, size_t errlen)
+{
+	struct share_config *s = &cfg->share[cfg->nr_shares];
+
+	if (cfg->nr_shares == CLI_MAX_SHARES) {
+		fail(err, errlen, "--rootfs needs one of the %d shares",
+		     CLI_MAX_SHARES);
+		return -1;
+	}
+	for (unsigned int i = 0; i < cfg->nr_shares; i++) {
+		if (!strcmp(cfg->share[i].tag, GUEST_ROOT_TAG)) {
+			fail(err, errlen,
+			     "--share: tag '%s' is the root's with --rootfs",
+			     GUEST_ROOT_TAG);
+			return -1;
+		}
+	}
+	*s = (struct share_config){ .path = strdup(cfg->rootfs),
+				    .readonly = true };
+	snprintf(s->tag, sizeof(s->tag), "%s", GUEST_ROOT_TAG);
+	if (!s->path) {
+		fail(err, errlen, "out of memory");
+		return -1;
+	}
+	cfg->nr_shares++;
+	return 0;
 }
 
 static enum cli_action parse_run(int argc, char **argv, uint64_t host_mem,
@@ -356,6 +397,10 @@ static enum cli_action parse_run(int argc, char **argv, uint64_t host_mem,
 				return CLI_ERROR;
 			cfg->nr_nets++;
 			break;
+		case 'S':
+			if (add_share(cfg, optarg, err, errlen))
+				return CLI_ERROR;
+			break;
 		case 'C':
 			if (!strcmp(optarg, "serial")) {
 				cfg->console = CONSOLE_SERIAL;
@@ -425,6 +470,8 @@ static enum cli_action parse_run(int argc, char **argv, uint64_t host_mem,
 		     "--rootfs brings its own initramfs: leave out --initrd");
 		return CLI_ERROR;
 	}
+	if (cfg->rootfs && add_root_share(cfg, err, errlen))
+		return CLI_ERROR;
 	return CLI_RUN;
 }
 

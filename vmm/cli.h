@@ -47,6 +47,15 @@ struct disk_config {
 	char serial[CLI_DISK_SERIAL_MAX + 1];
 };
 
+#define CLI_MAX_SHARES 8
+#define CLI_SHARE_TAG_MAX 36 /* virtio-fs config space */
+
+struct share_config {
+	char *path;
+	char tag[CLI_SHARE_TAG_MAX + 1];
+	bool readonly;
+};
+
 enum console_kind { CONSOLE_SERIAL, CONSOLE_VIRTIO };
 enum virtio_transport_kind { TRANSPORT_PCI, TRANSPORT_MMIO };
 
@@ -61,6 +70,8 @@ struct vm_config {
 	unsigned int nr_disks;
 	struct net_config net[CLI_MAX_NICS];
 	unsigned int nr_nets;
+	struct share_config share[CLI_MAX_SHARES];
+	unsigned int nr_shares;
 	enum console_kind console;
 	enum virtio_transport_kind transport;
 	const char *rootfs; /* --rootfs DIR */
@@ -91,6 +102,15 @@ int parse_disk(const char *arg, struct disk_config *d, char *err,
  * into n. Returns 0, or -1 with one line in err.
  */
 int parse_net(const char *arg, struct net_config *n, char *err, size_t errlen);
+
+/*
+ * "DIR[,tag=TAG][,ro]" into s, the index-th share (default tag "shareN").
+ * Returns 0, or -1 with one line in err.
+ */
+int parse_share(const char *arg, unsigned int index, struct share_config *s,
+		char *err, size_t errlen);
+/* parse_share() into the next of cfg->share, refusing a tag in use. */
+int add_share(struct vm_config *cfg, const char *arg, char *err, size_t errlen);
 
 /*
  * "512M", "4G", "1048576K", "64" (MiB, as QEMU reads a bare number).

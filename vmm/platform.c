@@ -19,12 +19,12 @@ static size_t vcon_push(void *dev, const uint8_t *buf, size_t len)
 	return virtio_console_receive(dev, buf, len);
 }
 
-/* rng, the console if virtio, the command's ports, the disks, the NICs: in
- * the order attach() sees them */
+/* rng, the console if virtio, the command's ports, the disks, the NICs,
+ * the shares: in the order attach() sees them */
 static unsigned int nr_virtio_devices(const struct vm_config *cfg)
 {
 	return 1 + (cfg->console == CONSOLE_VIRTIO) + (cfg->command != NULL) +
-	       cfg->nr_disks + cfg->nr_nets;
+	       cfg->nr_disks + cfg->nr_nets + cfg->nr_shares;
 }
 
 struct acpi_config platform_acpi_config(const struct vm_config *cfg)
@@ -69,6 +69,29 @@ int platform_open_disks(struct platform *p, const struct vm_config *cfg)
 			return -1;
 		}
 		p->disk[p->nr_disks++] = blk;
+	}
+	return 0;
+}
+
+int platform_open_shares(struct platform *p, const struct vm_config *cfg)
+{
+	char err[512];
+
+	for (unsigned int i = 0; i < cfg->nr_shares; i++) {
+		const struct share_config *sc = &cfg->share[i];
+		struct virtio_fs *fs = calloc(1, sizeof(*fs));
+
+		if (!fs) {
+			log_error("out of memory");
+			return -1;
+		}
+		if (virtio_fs_open(fs, sc->path, sc->tag, sc->readonly, err,
+				   sizeof(err))) {
+			free(fs);
+			log_error("%s", err);
+			return -1;
+		}
+		p->share[p->nr_shares++] = fs;
 	}
 	return 0;
 }
@@ -280,6 +303,16 @@ int platform_init(struct platform *p, const struct vm_config *cfg,
 			return -1;
 		}
 	}
+	for (unsigned int i = 0; i < p->nr_shares; i++) {
+		err = virtio_fs_setup(p->share[i], hv);
+		if (!err)
+			err = attach(p, cfg, mmio, &p->share[i]->vdev);
+		if (err) {
+			log_error("cannot attach share '%s': %s",
+				  cfg->share[i].path, strerror(-err));
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -315,6 +348,11 @@ void platform_destroy(struct platform *p)
 		free(p->command);
 		p->command = NULL;
 	}
+	for (unsigned int i = 0; i < p->nr_shares; i++) {
+		virtio_fs_destroy(p->share[i]);
+		free(p->share[i]);
+	}
+	p->nr_shares = 0;
 	if (p->vcon) {
 		virtio_console_destroy(p->vcon);
 		free(p->vcon);

@@ -9,6 +9,7 @@
 #include "devices/serial.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
+#include "devices/virtio/fs.h"
 #include "devices/net/slirp.h"
 #include "devices/net/tap.h"
 #include "devices/virtio/mmio.h"
@@ -22,8 +23,9 @@
 #include "vmm/hv.h"
 #include "vmm/iobus.h"
 
-/* rng, console, command ports, the disks and the NICs. */
-#define PLATFORM_MAX_VIRTIO (3 + CLI_MAX_DISKS + CLI_MAX_NICS)
+/* rng, console, command ports, the disks, the NICs and the shares. */
+#define PLATFORM_MAX_VIRTIO \
+	(3 + CLI_MAX_DISKS + CLI_MAX_NICS + CLI_MAX_SHARES)
 
 /* The I/O port of kestrel's ACPI power registers (devices/acpi_pm.h). */
 #define PLATFORM_ACPI_PM_PORT 0x600
@@ -47,6 +49,8 @@ struct platform {
 	unsigned int nr_disks;
 	struct platform_nic nic[CLI_MAX_NICS];
 	unsigned int nr_nics;
+	struct virtio_fs *share[CLI_MAX_SHARES];
+	unsigned int nr_shares;
 	struct virtio_console *vcon; /* with --console virtio */
 	struct guest_command *command; /* with a COMMAND */
 	/* One transport per virtio device, PCI or MMIO. */
@@ -69,6 +73,12 @@ int platform_open_disks(struct platform *p, const struct vm_config *cfg);
  * with their port forwards). Returns 0, or -1 after logging why.
  */
 int platform_open_nets(struct platform *p, const struct vm_config *cfg);
+
+/*
+ * Opens the shared directories (--share). Returns 0, or -1 after logging
+ * why.
+ */
+int platform_open_shares(struct platform *p, const struct vm_config *cfg);
 
 /* The ACPI description of this platform for this VM (CPUs, virtio-mmio). */
 struct acpi_config platform_acpi_config(const struct vm_config *cfg);

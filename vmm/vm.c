@@ -113,7 +113,8 @@ int vm_load(struct vm *vm, const struct vm_config *cfg)
 	     build_rootfs_initrd(cfg, &kernel, &rootfs_initrd)) ||
 	    platform_check_virtio(cfg) ||
 	    platform_open_disks(&vm->platform, cfg) ||
-	    platform_open_nets(&vm->platform, cfg))
+	    platform_open_nets(&vm->platform, cfg) ||
+	    platform_open_shares(&vm->platform, cfg))
 		goto out;
 
 	n = x86_ram_regions(cfg->mem_size, ram);

@@ -54,6 +54,12 @@ check cpus-not-a-number 125 "--cpus 'two': must be a number" -- run --cpus two
 check timeout-zero 125 "--timeout '0': must be a positive number" -- run --timeout 0
 check timeout-garbage 125 "--timeout 'soon'" -- run --timeout soon
 
+check share-no-dir 125 "--share ',ro': no directory" -- run --share ,ro
+check share-empty-tag 125 "--share '/tmp,tag=': tag must be 1 to 36 characters" -- run --share /tmp,tag=
+check share-long-tag 125 'tag must be 1 to 36 characters' -- run --share /tmp,tag=0123456789012345678901234567890123456
+check share-duplicate-tag 125 "--share '/usr,tag=share0': tag 'share0' is already used" -- run --share /tmp --share /usr,tag=share0
+check share-unknown-option 125 "--share '/tmp,rw': unknown option 'rw' \\(known: tag=TAG, ro\\)" -- run --share /tmp,rw
+check share-too-many 125 'at most 8 --share options' -- run --share /tmp --share /tmp --share /tmp --share /tmp --share /tmp --share /tmp --share /tmp --share /tmp --share /tmp
 check kernel-missing 125 "cannot open kernel '$tmp/nope': No such file or directory" -- run -k "$tmp/nope"
 check kernel-directory 125 "cannot read kernel '$tmp': Is a directory" -- run -k "$tmp"
 : >"$tmp/empty"
@@ -123,6 +129,9 @@ print(s.getsockname()[1], flush=True); time.sleep(600)' >"$tmp/port" &
 	port=$(cat "$tmp/port")
 	check net-hostfwd-port-busy 125 "--net user: cannot forward tcp 127.0.0.1:$port: " -- run -k "$kernel" --net "user,hostfwd=tcp::$port-:22"
 	kill "$holder"
+	# Shared directories are opened before the VM exists, too.
+	check share-missing 125 "--share '$tmp/nodir': No such file or directory" -- run -k "$kernel" --share "$tmp/nodir"
+	check share-not-a-directory 125 "--share '$tmp/odd.img': not a directory" -- run -k "$kernel" --share "$tmp/odd.img,ro"
 	# An unreadable kernel: as root, read it as nobody.
 	cp "$kernel" "$tmp/locked"
 	chmod 000 "$tmp/locked"

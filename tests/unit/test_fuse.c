@@ -1,0 +1,815 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The virtio-fs FUSE server (devices/fs/passthrough.c) over a temporary
+ * directory, driven with requests as a guest kernel (or a hostile guest)
+ * would write them; and the virtio-fs device's request loop on a ring.
+ */
+#include "unit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "devices/fs/passthrough.h"
+#include "devices/virtio/fs.h"
+#include "vmm/evloop.h"
+#include "vmm/guest_mem.h"
+#include "vmm/hv.h"
+#include "vmm/log.h"
+
+#define OUT_HDR sizeof(struct fuse_out_header)
+#define IN_HDR sizeof(struct fuse_in_header)
+#define FILE_TEXT "hello, virtio-fs\n"
+
+struct fixture {
+	char dir[64]; /* holds share/ and outside/ */
+	char share[96];
+	struct passthrough *pt;
+	uint64_t unique;
+	uint8_t out[128 * 1024];
+	size_t out_len;
+	int error; /* of the last reply */
+};
+
+static void path_of(struct fixture *fx, char *buf, size_t len, const char *rel)
+{
+	snprintf(buf, len, "%s/%s", fx->dir, rel);
+}
+
+static void write_file(struct fixture *fx, const char *rel, const char *text)
+{
+	char p[256];
+	FILE *f;
+
+	path_of(fx, p, sizeof(p), rel);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void make_tree(struct fixture *fx)
+{
+	char p[256], q[256];
+
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/kestrel-fuse-XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(fx->share, sizeof(fx->share), "%s/share", fx->dir);
+	path_of(fx, p, sizeof(p), "share");
+	assert_int_equal(mkdir(p, 0755), 0);
+	path_of(fx, p, sizeof(p), "outside");
+	assert_int_equal(mkdir(p, 0755), 0);
+	path_of(fx, p, sizeof(p), "share/dir");
+	assert_int_equal(mkdir(p, 0755), 0);
+	write_file(fx, "share/file", FILE_TEXT);
+	write_file(fx, "outside/secret", "SECRET\n");
+	for (int i = 0; i < 300; i++) {
+		snprintf(q, sizeof(q), "share/dir/entry-%03d", i);
+		write_file(fx, q, "x");
+	}
+	path_of(fx, p, sizeof(p), "share/abs");
+	assert_int_equal(symlink("/etc/passwd", p), 0);
+	path_of(fx, p, sizeof(p), "share/rel");
+	assert_int_equal(symlink("../outside/secret", p), 0);
+	path_of(fx, p, sizeof(p), "share/hardlink");
+	path_of(fx, q, sizeof(q), "share/file");
+	assert_int_equal(link(q, p), 0);
+}
+
+static int open_share(struct fixture *fx, bool readonly)
+{
+	char err[256];
+	int fd = open(fx->share, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	fx->pt = calloc(1, sizeof(*fx->pt));
+	if (!fx->pt)
+		return -1;
+	return passthrough_init(fx->pt, fd, readonly, err, sizeof(err));
+}
+
+static int setup_common(void **state, bool readonly)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	if (!fx)
+		return -1;
+	log_threshold = LOG_ERROR; /* guest misbehaviour is the point here */
+	make_tree(fx);
+	if (open_share(fx, readonly))
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int setup_rw(void **state)
+{
+	return setup_common(state, false);
+}
+
+static int setup_ro(void **state)
+{
+	return setup_common(state, true);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	char cmd[128];
+
+	passthrough_destroy(fx->pt);
+	free(fx->pt);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(fx);
+	return 0;
+}
+
+/* ---- requests ---- */
+
+/* Sends opcode for nodeid with args (a, alen) then (b, blen); the reply
+ * lands in fx->out with room for `room` bytes. Returns the reply length. */
+static uint32_t send2(struct fixture *fx, uint32_t opcode, uint64_t nodeid,
+		      const void *a, size_t alen, const void *b, size_t blen,
+		      size_t room)
+{
+	struct fuse_in_header h = {
+		.len = (uint32_t)(IN_HDR + alen + blen),
+		.opcode = opcode,
+		.unique = ++fx->unique,
+		.nodeid = nodeid,
+		.uid = getuid(),
+		.gid = getgid(),
+	};
+	struct iovec req[3] = { { &h, IN_HDR },
+				{ (void *)a, alen },
+				{ (void *)b, blen } };
+	struct iovec rep = { fx->out, room };
+	uint32_t n;
+
+	memset(fx->out, 0xa5, sizeof(fx->out));
+	n = passthrough_handle(fx->pt, req, 3, &rep, 1);
+	fx->out_len = n;
+	fx->error = 1; /* no reply */
+	if (n >= OUT_HDR) {
+		struct fuse_out_header *oh = (void *)fx->out;
+
+		assert_int_equal(oh->len, n);
+		assert_int_equal(oh->unique, fx->unique);
+		fx->error = oh->error;
+	}
+	return n;
+}
+
+static uint32_t send1(struct fixture *fx, uint32_t opcode, uint64_t nodeid,
+		      const void *a, size_t alen)
+{
+	return send2(fx, opcode, nodeid, a, alen, NULL, 0, sizeof(fx->out));
+}
+
+static const void *body(struct fixture *fx)
+{
+	return fx->out + OUT_HDR;
+}
+
+static void do_init(struct fixture *fx)
+{
+	struct fuse_init_in in = { .major = 7,
+				   .minor = 37,
+				   .max_readahead = 128 * 1024,
+				   .flags = 0xffffffff };
+	const struct fuse_init_out *out;
+
+	send1(fx, FUSE_INIT, 0, &in, sizeof(in));
+	assert_int_equal(fx->error, 0);
+	assert_int_equal(fx->out_len, OUT_HDR + sizeof(*out));
+	out = body(fx);
+	assert_int_equal(out->major, 7);
+	assert_int_equal(out->max_write, 1024 * 1024);
+	assert_int_equal(out->max_pages, 256);
+	assert_true(out->flags & FUSE_DO_READDIRPLUS);
+	assert_true(out->flags & FUSE_MAX_PAGES);
+	assert_true(out->flags & FUSE_CACHE_SYMLINKS);
+}
+
+/* LOOKUP name in parent; returns the entry (nodeid 0 when not found). */
+static struct fuse_entry_out lookup(struct fixture *fx, uint64_t parent,
+				    const char *name)
+{
+	struct fuse_entry_out e = { 0 };
+
+	send1(fx, FUSE_LOOKUP, parent, name, strlen(name) + 1);
+	if (fx->error == 0)
+		memcpy(&e, body(fx), sizeof(e));
+	return e;
+}
+
+static uint64_t open_node(struct fixture *fx, uint64_t node, uint32_t opcode,
+			  uint32_t flags)
+{
+	struct fuse_open_in in = { .flags = flags };
+
+	send1(fx, opcode, node, &in, sizeof(in));
+	if (fx->error)
+		return 0;
+	return ((const struct fuse_open_out *)body(fx))->fh;
+}
+
+/* ---- tests ---- */
+
+static void test_init_negotiation(void **state)
+{
+	struct fixture *fx = *state;
+	struct fuse_init_in in = { .major = 7, .minor = 31, .flags = 0 };
+	struct fuse_entry_out e;
+
+	/* Nothing before INIT. */
+	e = lookup(fx, FUSE_ROOT_ID, "file");
+	assert_int_equal(fx->error, -EIO);
+	/* Only what the kernel offered comes back. */
+	send1(fx, FUSE_INIT, 0, &in, sizeof(in));
+	assert_int_equal(fx->error, 0);
+	assert_int_equal(((const struct fuse_init_out *)body(fx))->flags, 0);
+	/* A newer major: ours, so the kernel can retry. */
+	in.major = 8;
+	send1(fx, FUSE_INIT, 0, &in, sizeof(in));
+	assert_int_equal(fx->error, 0);
+	assert_int_equal(((const struct fuse_init_out *)body(fx))->major, 7);
+	in.major = 6;
+	send1(fx, FUSE_INIT, 0, &in, sizeof(in));
+	assert_int_equal(fx->error, -EPROTO);
+	/* Truncated INIT. */
+	send1(fx, FUSE_INIT, 0, &in, 8);
+	assert_int_equal(fx->error, -EINVAL);
+	do_init(fx);
+	e = lookup(fx, FUSE_ROOT_ID, "file");
+	assert_int_equal(fx->error, 0);
+	assert_int_not_equal(e.nodeid, 0);
+}
+
+static void test_lookup_getattr_read(void **state)
+{
+	struct fixture *fx = *state;
+	struct fuse_entry_out e, h;
+	struct fuse_getattr_in gi = { 0 };
+	struct fuse_read_in ri = { 0 };
+	struct stat st;
+	char p[256];
+	uint64_t fh;
+
+	do_init(fx);
+	e = lookup(fx, FUSE_ROOT_ID, "file");
+	assert_int_equal(fx->error, 0);
+	path_of(fx, p, sizeof(p), "share/file");
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(e.attr.size, strlen(FILE_TEXT));
+	assert_int_equal(e.attr.ino, st.st_ino);
+	assert_int_equal(e.attr.mode, st.st_mode);
+	assert_int_equal(e.attr.nlink, 2);
+	/* A hard link and a second lookup share the node. */
+	h = lookup(fx, FUSE_ROOT_ID, "hardlink");
+	assert_int_equal(h.nodeid, e.nodeid);
+	assert_int_equal(passthrough_nr_inodes(fx->pt), 2);
+
+	send1(fx, FUSE_GETATTR, e.nodeid, &gi, sizeof(gi));
+	assert_int_equal(fx->error, 0);
+	assert_int_equal(((const struct fuse_attr_out *)body(fx))->attr.size,
+			 strlen(FILE_TEXT));
+
+	fh = open_node(fx, e.nodeid, FUSE_OPEN, O_RDONLY);
+	assert_int_equal(fx->error, 0);
+	ri.fh = fh;
+	ri.offset = 7;
+	ri.size = 4096;
+	send1(fx, FUSE_READ, e.nodeid, &ri, sizeof(ri));
+	assert_int_equal(fx->error, 0);
+	assert_int_equal(fx->out_len - OUT_HDR, strlen(FILE_TEXT) - 7);
+	assert_memory_equal(body(fx), &FILE_TEXT[7], strlen(FILE_TEXT) - 7);
+	/* A read bigger than the reply buffers is cut to them. */
+	ri.offset = 0;
+	send2(fx, FUSE_READ, e.nodeid, &ri, sizeof(ri), NULL, 0, OUT_HDR + 5);
+	assert_int_equal(fx->out_len, OUT_HDR + 5);
+	/* A handle that is not one. */
+	ri.fh = fh + 1;
+	send1(fx, FUSE_READ, e.nodeid, &ri, sizeof(ri));
+	assert_int_equal(fx->error, -EBADF);
+	ri.fh = fh ^ (1ULL << 32);
+	send1(fx, FUSE_READ, e.nodeid, &ri, sizeof(ri));
+	assert_int_equal(fx->error, -EBADF);
+	/* RELEASE, then the handle is dead. */
+	{
+		struct fuse_release_in rel = { .fh = fh };
+
+		send1(fx, FUSE_RELEASE, e.nodeid, &rel, sizeof(rel));
+		assert_int_equal(fx->error, 0);
+		send1(fx, FUSE_RELEASE, e.nodeid, &rel, sizeof(rel));
+		assert_int_equal(fx->error, -EBADF);
+	}
+	ri.fh = fh;
+	send1(fx, FUSE_READ, e.nodeid, &ri, sizeof(ri));
+	assert_int_equal(fx->error, -EBADF);
+	/* Missing names; unknown nodes. */
+	/* Read-only: a negative entry the guest may cache. */
+	e = lookup(fx, FUSE_ROOT_ID, "no-such-file");
+	assert_int_equal(fx->error, 0);
+	assert_int_equal(e.nodeid, 0);
+	assert_true(e.entry_valid > 0);
+	lookup(fx, 12345, "file");
+	assert_int_equal(fx->error, -ENOENT);
+	lookup(fx, 0, "file");
+	assert_int_equal(fx->error, -ENOENT);
+}
+
+/* Walks a READDIR(PLUS) reply; returns the entries, *last the last off. */
+static unsigned int count_dirents(struct fixture *fx, bool plus, uint64_t *last,
+				  unsigned int *with_node)
+{
+	size_t off = OUT_HDR;
+	unsigned int n = 0;
+
+	while (off < fx->out_len) {
+		const struct fuse_dirent *d;
+		size_t len;
+
+		if (plus) {
+			const struct fuse_direntplus *dp =
+				(const void *)(fx->out + off);
+
+			d = &dp->dirent;
+			if (dp->entry_out.nodeid)
+				(*with_node)++;
+			len = FUSE_DIRENTPLUS_SIZE(dp);
+		} else {
+			d = (const void *)(fx->out + off);
+			len = FUSE_DIRENT_SIZE(d);
+		}
+		assert_true(d->namelen > 0 && d->namelen <= 255);
+		assert_true(off + len <= fx->out_len);
+		*last = d->off;
+		off += len;
+		n++;
+	}
+	return n;
+}
+
+static void readdir_all(struct fixture *fx, bool plus)
+{
+	struct fuse_entry_out e;
+	struct fuse_read_in ri = { .size = 4096 };
+	unsigned int total = 0, with_node = 0, n;
+	uint64_t last = 0;
+
+	do_init(fx);
+	e = lookup(fx, FUSE_ROOT_ID, "dir");
+	assert_int_equal(fx->error, 0);
+	ri.fh = open_node(fx, e.nodeid, FUSE_OPENDIR, O_RDONLY);
+	assert_int_equal(fx->error, 0);
+	/* A directory handle is not a file handle, and the reverse. */
+	send1(fx, FUSE_READ, e.nodeid, &ri, sizeof(ri));
+	assert_int_equal(fx->error, -EBADF);
+	do {
+		ri.offset = last;
+		send1(fx, plus ? FUSE_READDIRPLUS : FUSE_READDIR, e.nodeid, &ri,
+		      sizeof(ri));
+		assert_int_equal(fx->error, 0);
+		assert_true(fx->out_len <= OUT_HDR + 4096);
+		n = count_dirents(fx, plus, &last, &with_node);
+		total += n;
+	} while (n);
+	assert_int_equal(total, 302); /* 300 files, . and .. */
+	if (plus) {
+		assert_int_equal(with_node, 300);
+		assert_int_equal(passthrough_nr_inodes(fx->pt), 302);
+	}
+}
+
+static void test_readdir(void **state)
+{
+	readdir_all(*state, false);
+}
+
+static void test_readdirplus(void **state)
+{
+	readdir_all(*state, true);
+}
+
+static void test_escape_attempts(void **state)
+{
+	struct fixture *fx = *state;
+	struct fuse_entry_out e;
+	char buf[64];
+
+	do_init(fx);
+	lookup(fx, FUSE_ROOT_ID, "..");
+	assert_int_equal(fx->error, -ENOENT);
+	lookup(fx, FUSE_ROOT_ID, ".");
+	assert_int_equal(fx->error, -ENOENT);
+	lookup(fx, FUSE_ROOT_ID, "");
+	assert_int_equal(fx->error, -EINVAL);
+	lookup(fx, FUSE_ROOT_ID, "../outside/secret");
+	assert_int_equal(fx->error, -EINVAL);
+	lookup(fx, FUSE_ROOT_ID, "dir/entry-001");
+	assert_int_equal(fx->error, -EINVAL);
+	lookup(fx, FUSE_ROOT_ID, "/etc/passwd");
+	assert_int_equal(fx->error, -EINVAL);
+	/* A name without its NUL. */
+	send1(fx, FUSE_LOOKUP, FUSE_ROOT_ID, "file", 4);
+	assert_int_equal(fx->error, -EINVAL);
+
+	/* Symlinks are nodes of their own: text, never followed. */
+	e = lookup(fx, FUSE_ROOT_ID, "abs");
+	assert_int_equal(fx->error, 0);
+	assert_true(S_ISLNK(e.attr.mode));
+	open_node(fx, e.nodeid, FUSE_OPEN, O_RDONLY);
+	assert_int_equal(fx->error, -ELOOP);
+	open_node(fx, e.nodeid, FUSE_OPENDIR, O_RDONLY);
+	assert_int_equal(fx->error, -ENOTDIR);
+	lookup(fx, e.nodeid, "x");
+	assert_int_not_equal(fx->error, 0);
+	send1(fx, FUSE_READLINK, e.nodeid, NULL, 0);
+	assert_int_equal(fx->error, 0);
+	assert_int_equal(fx->out_len - OUT_HDR, strlen("/etc/passwd"));
+	assert_memory_equal(body(fx), "/etc/passwd", strlen("/etc/passwd"));
+
+	e = lookup(fx, FUSE_ROOT_ID, "rel");
+	assert_true(S_ISLNK(e.attr.mode));
+	open_node(fx, e.nodeid, FUSE_OPEN, O_RDONLY);
+	assert_int_equal(fx->error, -ELOOP);
+	send1(fx, FUSE_READLINK, e.nodeid, NULL, 0);
+	snprintf(buf, sizeof(buf), "%.*s", (int)(fx->out_len - OUT_HDR),
+		 (const char *)body(fx));
+	assert_string_equal(buf, "../outside/secret");
+	/* READLINK of a file is no link. */
+	e = lookup(fx, FUSE_ROOT_ID, "file");
+	send1(fx, FUSE_READLINK, e.nodeid, NULL, 0);
+	assert_int_equal(fx->error, -EINVAL);
+}
+
+static void test_ro_refuses_writes(void **state)
+{
+	struct fixture *fx = *state;
+	struct fuse_entry_out e;
+	struct fuse_write_in wi = { .size = 4 };
+	struct fuse_create_in ci = { .flags = O_WRONLY, .mode = 0644 };
+	struct fuse_mkdir_in mi = { .mode = 0755 };
+	struct fuse_setattr_in si = { .valid = FATTR_SIZE, .size = 0 };
+	struct stat st;
+	char p[256];
+
+	do_init(fx);
+	e = lookup(fx, FUSE_ROOT_ID, "file");
+	assert_int_equal(fx->error, 0);
+	open_node(fx, e.nodeid, FUSE_OPEN, O_RDWR);
+	assert_int_equal(fx->error, -EROFS);
+	open_node(fx, e.nodeid, FUSE_OPEN, O_RDONLY | O_TRUNC);
+	assert_int_equal(fx->error, -EROFS);
+	wi.fh = open_node(fx, e.nodeid, FUSE_OPEN, O_RDONLY);
+	assert_int_equal(fx->error, 0);
+	send2(fx, FUSE_WRITE, e.nodeid, &wi, sizeof(wi), "evil", 4,
+	      sizeof(fx->out));
+	assert_int_equal(fx->error, -EROFS);
+	send2(fx, FUSE_CREATE, FUSE_ROOT_ID, &ci, sizeof(ci), "new", 4,
+	      sizeof(fx->out));
+	assert_int_equal(fx->error, -EROFS);
+	send2(fx, FUSE_MKDIR, FUSE_ROOT_ID, &mi, sizeof(mi), "newdir", 7,
+	      sizeof(fx->out));
+	assert_int_equal(fx->error, -EROFS);
+	send1(fx, FUSE_SETATTR, e.nodeid, &si, sizeof(si));
+	assert_int_equal(fx->error, -EROFS);
+	send1(fx, FUSE_UNLINK, FUSE_ROOT_ID, "file", 5);
+	assert_int_equal(fx->error, -EROFS);
+	send2(fx, FUSE_SYMLINK, FUSE_ROOT_ID, "l", 2, "file", 5,
+	      sizeof(fx->out));
+	assert_int_equal(fx->error, -EROFS);
+	path_of(fx, p, sizeof(p), "share/file");
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_size, strlen(FILE_TEXT));
+	path_of(fx, p, sizeof(p), "share/new");
+	assert_int_not_equal(access(p, F_OK), 0);
+	path_of(fx, p, sizeof(p), "share/newdir");
+	assert_int_not_equal(access(p, F_OK), 0);
+}
+
+static void test_rw_ops(void **state)
+{
+	struct fixture *fx = *state;
+	struct {
+		struct fuse_entry_out e;
+		struct fuse_open_out o;
+	} co;
+	struct fuse_create_in ci = { .flags = O_RDWR, .mode = 0600 };
+	struct fuse_write_in wi = { .size = 6, .offset = 2 };
+	struct fuse_mkdir_in mi = { .mode = 0750 };
+	struct fuse_rename_in rn;
+	struct fuse_setattr_in si = { .valid = FATTR_SIZE, .size = 3 };
+	struct fuse_entry_out d;
+	char p[256], buf[32] = { 0 }, names[64];
+	int fd;
+
+	do_init(fx);
+	send2(fx, FUSE_CREATE, FUSE_ROOT_ID, &ci, sizeof(ci), "new", 4,
+	      sizeof(fx->out));
+	assert_int_equal(fx->error, 0);
+	memcpy(&co, body(fx), sizeof(co));
+	wi.fh = co.o.fh;
+	send2(fx, FUSE_WRITE, co.e.nodeid, &wi, sizeof(wi), "abcdef", 6,
+	      sizeof(fx->out));
+	assert_int_equal(fx->error, 0);
+	assert_int_equal(((const struct fuse_write_out *)body(fx))->size, 6);
+	/* A WRITE whose size runs past the request. */
+	wi.size = 100;
+	send2(fx, FUSE_WRITE, co.e.nodeid, &wi, sizeof(wi), "abcdef", 6,
+	      sizeof(fx->out));
+	assert_int_equal(fx->error, -EINVAL);
+	path_of(fx, p, sizeof(p), "share/new");
+	fd = open(p, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 8);
+	close(fd);
+	assert_memory_equal(buf, "\0\0abcdef", 8);
+
+	send2(fx, FUSE_MKDIR, FUSE_ROOT_ID, &mi, sizeof(mi), "sub", 4,
+	      sizeof(fx->out));
+	assert_int_equal(fx->error, 0);
+	memcpy(&d, body(fx), sizeof(d));
+	assert_true(S_ISDIR(d.attr.mode));
+	rn = (struct fuse_rename_in){ .newdir = d.nodeid };
+	memcpy(names, "new\0moved", 10);
+	send2(fx, FUSE_RENAME, FUSE_ROOT_ID, &rn, sizeof(rn), names, 10,
+	      sizeof(fx->out));
+	assert_int_equal(fx->error, 0);
+	path_of(fx, p, sizeof(p), "share/sub/moved");
+	assert_int_equal(access(p, F_OK), 0);
+	/* rename to ".." is refused */
+	memcpy(names, "moved\0..", 9);
+	send2(fx, FUSE_RENAME, d.nodeid, &rn, sizeof(rn), names, 9,
+	      sizeof(fx->out));
+	assert_int_equal(fx->error, -ENOENT);
+
+	send1(fx, FUSE_SETATTR, co.e.nodeid, &si, sizeof(si));
+	assert_int_equal(fx->error, 0);
+	assert_int_equal(((const struct fuse_attr_out *)body(fx))->attr.size,
+			 3);
+
+	send2(fx, FUSE_SYMLINK, FUSE_ROOT_ID, "ln", 3, "/etc/passwd", 12,
+	      sizeof(fx->out));
+	assert_int_equal(fx->error, 0);
+	path_of(fx, p, sizeof(p), "share/ln");
+	assert_int_equal(readlink(p, buf, sizeof(buf)), 11);
+
+	send1(fx, FUSE_UNLINK, d.nodeid, "moved", 6);
+	assert_int_equal(fx->error, 0);
+	send1(fx, FUSE_RMDIR, FUSE_ROOT_ID, "sub", 4);
+	assert_int_equal(fx->error, 0);
+	path_of(fx, p, sizeof(p), "share/sub");
+	assert_int_not_equal(access(p, F_OK), 0);
+	/* STATFS works; FSYNC of a live handle too */
+	send1(fx, FUSE_STATFS, FUSE_ROOT_ID, NULL, 0);
+	assert_int_equal(fx->error, 0);
+	{
+		struct fuse_fsync_in fi = { .fh = co.o.fh };
+
+		send1(fx, FUSE_FSYNC, co.e.nodeid, &fi, sizeof(fi));
+		assert_int_equal(fx->error, 0);
+	}
+}
+
+static void test_malformed_requests(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t junk[512];
+	struct fuse_in_header h = { .len = 10, .opcode = FUSE_LOOKUP };
+	struct iovec req = { &h, 10 }, rep = { fx->out, sizeof(fx->out) };
+	uint32_t n;
+
+	do_init(fx);
+	/* Not even a header. */
+	assert_int_equal(passthrough_handle(fx->pt, &req, 1, &rep, 1), 0);
+	/* A header claiming more than the buffers hold. */
+	h.len = 1000;
+	req.iov_len = IN_HDR;
+	n = passthrough_handle(fx->pt, &req, 1, &rep, 1);
+	assert_int_equal(n, OUT_HDR);
+	assert_int_equal(((struct fuse_out_header *)fx->out)->error, -EINVAL);
+	/* A reply buffer too small for a header: nothing written. */
+	h.len = IN_HDR;
+	rep.iov_len = 8;
+	assert_int_equal(passthrough_handle(fx->pt, &req, 1, &rep, 1), 0);
+	/* A reply too big for the room: an error instead. */
+	send2(fx, FUSE_LOOKUP, FUSE_ROOT_ID, "file", 5, NULL, 0, OUT_HDR + 8);
+	assert_int_equal(fx->error, -EINVAL);
+	/* Unknown opcodes, truncated arguments, garbage. */
+	send1(fx, 9999, FUSE_ROOT_ID, NULL, 0);
+	assert_int_equal(fx->error, -ENOSYS);
+	send1(fx, FUSE_GETXATTR, FUSE_ROOT_ID, NULL, 0);
+	assert_int_equal(fx->error, -ENOSYS);
+	send1(fx, FUSE_IOCTL, FUSE_ROOT_ID, NULL, 0);
+	assert_int_equal(fx->error, -ENOSYS);
+	for (uint32_t op = 0; op < 64; op++) {
+		if (op == FUSE_INIT || op == FUSE_DESTROY)
+			continue;
+		for (size_t len = 0; len < sizeof(junk); len += 37) {
+			for (size_t i = 0; i < sizeof(junk); i++)
+				junk[i] = (uint8_t)(i * 131 + op + len);
+			send1(fx, op, FUSE_ROOT_ID, junk, len);
+			send1(fx, op, 0x100000002ULL, junk, len);
+		}
+	}
+	/* Still serving. */
+	lookup(fx, FUSE_ROOT_ID, "file");
+	assert_int_equal(fx->error, 0);
+}
+
+static void test_forget(void **state)
+{
+	struct fixture *fx = *state;
+	struct fuse_forget_in f = { .nlookup = 1 };
+	struct {
+		struct fuse_batch_forget_in b;
+		struct fuse_forget_one one[3];
+	} bf = { .b = { .count = 1000 } }; /* more than are there */
+	struct fuse_entry_out e, e2;
+
+	do_init(fx);
+	/* Unknown nodes, the root, truncated: harmless, no reply. */
+	assert_int_equal(send1(fx, FUSE_FORGET, 777, &f, sizeof(f)), 0);
+	assert_int_equal(send1(fx, FUSE_FORGET, FUSE_ROOT_ID, &f, sizeof(f)),
+			 0);
+	assert_int_equal(send1(fx, FUSE_FORGET, FUSE_ROOT_ID, &f, 3), 0);
+	lookup(fx, FUSE_ROOT_ID, "file");
+	assert_int_equal(fx->error, 0);
+
+	e = lookup(fx, FUSE_ROOT_ID, "file");
+	e2 = lookup(fx, FUSE_ROOT_ID, "file");
+	assert_int_equal(e.nodeid, e2.nodeid);
+	/* Three lookups so far; two forgotten: still there. */
+	f.nlookup = 2;
+	send1(fx, FUSE_FORGET, e.nodeid, &f, sizeof(f));
+	send1(fx, FUSE_GETATTR, e.nodeid, NULL, 0);
+	assert_int_equal(fx->error, 0);
+	bf.one[0] = (struct fuse_forget_one){ e.nodeid, 1 };
+	bf.one[1] = (struct fuse_forget_one){ 4242, 1 };
+	bf.one[2] = (struct fuse_forget_one){ e.nodeid, 1 };
+	assert_int_equal(send1(fx, FUSE_BATCH_FORGET, 0, &bf, sizeof(bf)), 0);
+	send1(fx, FUSE_GETATTR, e.nodeid, NULL, 0);
+	assert_int_equal(fx->error, -ENOENT);
+	assert_int_equal(passthrough_nr_inodes(fx->pt), 1);
+	/* A fresh lookup gets a new generation, not the stale ID. */
+	e2 = lookup(fx, FUSE_ROOT_ID, "file");
+	assert_int_not_equal(e2.nodeid, e.nodeid);
+	/* DESTROY drops everything but the root; INIT again works. */
+	send1(fx, FUSE_DESTROY, 0, NULL, 0);
+	assert_int_equal(passthrough_nr_inodes(fx->pt), 1);
+	do_init(fx);
+}
+
+/* ---- the virtio device on a ring ---- */
+
+#define RAM_GPA 0x10000ULL
+#define RAM_SIZE (1ULL << 20)
+#define QSIZE 16
+
+static int fake_ioeventfd(void *ctx, const struct hv_ioeventfd *io, bool assign)
+{
+	return 0;
+}
+
+static void fake_interrupt(struct virtio_device *vdev, unsigned int q)
+{
+	(*(unsigned int *)vdev->transport_priv)++;
+}
+
+static void fake_config(struct virtio_device *vdev)
+{
+}
+
+static const struct virtio_transport_ops fake_transport = {
+	.interrupt_queue = fake_interrupt,
+	.interrupt_config = fake_config,
+};
+
+static void test_virtio_queue(void **state)
+{
+	struct fixture *fx = *state;
+	struct evloop loop;
+	struct guest_mem gm = { 0 };
+	struct hv hv = { 0 };
+	struct virtio_fs *fs = calloc(1, sizeof(*fs));
+	uint8_t *ram = NULL;
+	struct vring_desc *desc;
+	uint16_t *avail;
+	struct vring_used_elem *used;
+	struct fuse_in_header h = { .opcode = FUSE_INIT, .unique = 9 };
+	struct fuse_init_in in = { .major = 7, .minor = 38 };
+	struct fuse_out_header *oh;
+	char err[256], tag[40];
+	unsigned int irqs = 0;
+	struct virtqueue *vq;
+
+	assert_non_null(fs);
+	assert_int_equal(posix_memalign((void **)&ram, 4096, RAM_SIZE), 0);
+	memset(ram, 0, RAM_SIZE);
+	assert_int_equal(gm_add_region(&gm, RAM_GPA, RAM_SIZE, ram), 0);
+	assert_int_equal(evloop_init(&loop), 0);
+	hv.loop = &loop;
+	hv.mem = &gm;
+	hv.ioeventfd = fake_ioeventfd;
+
+	/* Bad tags are refused; a good one shows in config space. */
+	assert_int_equal(
+		virtio_fs_open(fs, fx->share, "", false, err, sizeof(err)), -1);
+	assert_int_equal(virtio_fs_open(fs, "/nonexistent-kestrel", "t", false,
+					err, sizeof(err)),
+			 -1);
+	assert_contains(err, "No such file");
+	assert_int_equal(
+		virtio_fs_open(fs, fx->share, "mytag", true, err, sizeof(err)),
+		0);
+	assert_int_equal(virtio_fs_setup(fs, &hv), 0);
+	fs->vdev.transport = &fake_transport;
+	fs->vdev.transport_priv = &irqs;
+	memset(tag, 0, sizeof(tag));
+	fs->vdev.ops->read_config(&fs->vdev, 0, tag, 36);
+	assert_string_equal(tag, "mytag");
+	assert_int_equal(fs->vdev.ops->device_id, 26);
+
+	/* Bring the request queue up by hand. */
+	vq = &fs->vdev.vq[VIRTIO_FS_REQUEST_QUEUE];
+	vq->size = QSIZE;
+	vq->desc_gpa = RAM_GPA;
+	vq->avail_gpa = RAM_GPA + 0x1000;
+	vq->used_gpa = RAM_GPA + 0x2000;
+	assert_int_equal(vq_start(vq, &gm), 0);
+	fs->vdev.status = VIRTIO_STATUS_DRIVER_OK;
+	desc = (void *)ram;
+	avail = (void *)(ram + 0x1000);
+	used = (void *)(ram + 0x2000 + 4);
+
+	/* INIT: header + args readable, reply writable. */
+	h.len = IN_HDR + sizeof(in);
+	memcpy(ram + 0x4000, &h, IN_HDR);
+	memcpy(ram + 0x4000 + IN_HDR, &in, sizeof(in));
+	desc[0] = (struct vring_desc){ RAM_GPA + 0x4000, IN_HDR + sizeof(in),
+				       VRING_DESC_F_NEXT, 1 };
+	desc[1] = (struct vring_desc){ RAM_GPA + 0x5000, 4096,
+				       VRING_DESC_F_WRITE, 0 };
+	/* A chain with only 4 readable bytes: returned with 0. */
+	desc[2] = (struct vring_desc){ RAM_GPA + 0x4000, 4, 0, 0 };
+	/* A chain pointing outside RAM: returned unused. */
+	desc[3] = (struct vring_desc){ 0xffff0000ULL, 64, 0, 0 };
+	avail[2] = 0;
+	avail[3] = 2;
+	avail[4] = 3;
+	avail[1] = 3;
+	pthread_mutex_lock(&fs->vdev.lock);
+	virtio_kick(&fs->vdev, VIRTIO_FS_REQUEST_QUEUE);
+	pthread_mutex_unlock(&fs->vdev.lock);
+	assert_int_equal(*(uint16_t *)(ram + 0x2002), 3);
+	assert_int_equal(used[0].id, 0);
+	assert_int_equal(used[0].len, OUT_HDR + sizeof(struct fuse_init_out));
+	oh = (void *)(ram + 0x5000);
+	assert_int_equal(oh->error, 0);
+	assert_int_equal(oh->unique, 9);
+	assert_int_equal(used[1].len, 0);
+	assert_int_equal(used[2].len, 0);
+	assert_true(irqs > 0);
+
+	virtio_fs_destroy(fs);
+	free(fs);
+	evloop_destroy(&loop);
+	free(ram);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_init_negotiation, setup_ro,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_getattr_read,
+						setup_ro, teardown),
+		cmocka_unit_test_setup_teardown(test_readdir, setup_ro,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_readdirplus, setup_ro,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_escape_attempts, setup_rw,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ro_refuses_writes,
+						setup_ro, teardown),
+		cmocka_unit_test_setup_teardown(test_rw_ops, setup_rw,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_requests,
+						setup_rw, teardown),
+		cmocka_unit_test_setup_teardown(test_forget, setup_ro,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_virtio_queue, setup_ro,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
