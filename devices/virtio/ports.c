@@ -166,6 +166,8 @@ static void control_kick(struct virtio_ports *vp)
 	do {
 		vq_disable_kicks(vq);
 		while ((r = vq_pop(vq, &vp->chain)) != VQ_EMPTY) {
+			/* Answering may take receive chains into vp->chain. */
+			uint16_t head = vp->chain.head;
 			struct ctrl_wire w;
 
 			if (r == VQ_BROKEN) {
@@ -179,7 +181,7 @@ static void control_kick(struct virtio_ports *vp)
 			else
 				log_guest(
 					"virtio-ports: short control message");
-			vq_push(vq, vp->chain.head, 0);
+			vq_push(vq, head, 0);
 		}
 	} while (vq_enable_kicks(vq));
 	virtio_interrupt_queue(vdev, CTRL_TX);

@@ -113,13 +113,18 @@ static void send_ctrl(struct fixture *fx, uint32_t id, uint16_t event,
 {
 	uint8_t msg[8];
 	struct fd_seg s = { fd_alloc(&fx->fd, 8), 8, false };
+	uint16_t head, used;
+	uint32_t len;
 
 	memcpy(msg, &id, 4);
 	memcpy(msg + 4, &event, 2);
 	memcpy(msg + 6, &value, 2);
 	memcpy(fd_hva(&fx->fd, s.gpa, 8), msg, 8);
-	fd_post(&fx->fd, CTRL_TX, &s, 1);
+	head = fd_post(&fx->fd, CTRL_TX, &s, 1);
 	fd_kick(&fx->fd, CTRL_TX);
+	/* Returned as itself, whatever the answer took from the rx queue. */
+	assert_true(fd_next_used(&fx->fd, CTRL_TX, &used, &len));
+	assert_int_equal(used, head);
 }
 
 /* The next control message from the device; false if none. */
