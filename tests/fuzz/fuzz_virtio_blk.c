@@ -137,7 +137,8 @@ int io_submit(io_context_t ctx, long nr, struct iocb *ios[])
 	return ret < 0 ? -errno : (int)ret;
 }
 
-static void make_device(struct virtio_blk *blk, const char *dir, bool readonly)
+static void make_device(struct virtio_blk *blk, const char *dir,
+			enum disk_mode mode)
 {
 	char path[4096], err[256];
 	int fd;
@@ -148,7 +149,7 @@ static void make_device(struct virtio_blk *blk, const char *dir, bool readonly)
 		fuzz_fail("cannot create an image in %s: %s", dir,
 			  strerror(errno));
 	close(fd);
-	if (virtio_blk_init(blk, path, readonly, SERIAL, &guest.hv, err,
+	if (virtio_blk_init(blk, path, mode, SERIAL, &guest.hv, err,
 			    sizeof(err)))
 		fuzz_fail("virtio_blk_init: %s", err);
 	unlink(path); /* the device holds it open */
@@ -169,8 +170,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!dir)
 		dir = "/tmp";
 	fuzz_guest_init(&guest);
-	make_device(&blk_rw, dir, false);
-	make_device(&blk_ro, dir, true);
+	make_device(&blk_rw, dir, DISK_WRITABLE);
+	make_device(&blk_ro, dir, DISK_READONLY);
 	return 0;
 }
 
