@@ -62,7 +62,9 @@ int platform_open_disks(struct platform *p, const struct vm_config *cfg)
 			return -1;
 		}
 		if (virtio_blk_open(blk, d->path,
-				    d->readonly ? DISK_READONLY : DISK_WRITABLE,
+				    d->snapshot ? DISK_SNAPSHOT :
+				    d->readonly ? DISK_READONLY :
+						  DISK_WRITABLE,
 				    d->serial[0] ? d->serial : NULL, err,
 				    sizeof(err))) {
 			free(blk);
