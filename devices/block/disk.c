@@ -153,7 +153,6 @@ static int overlay_open(struct disk *d, char *err, size_t errlen)
 
 	if (!dir || !*dir)
 		dir = "/tmp";
-	snprintf(o->dir, sizeof(o->dir), "%s", dir);
 	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0 &&
 	    (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {

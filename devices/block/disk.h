@@ -25,7 +25,6 @@ struct disk_overlay {
 	int buffered_fd; /* == fd if !direct */
 	bool direct;
 	uint64_t *written; /* bit per 512-byte sector: read from the overlay */
-	char dir[4096]; /* where it was made, for messages */
 };
 
 /*
