@@ -5,6 +5,8 @@
 # build/bench-disk.img directly) to the same kernel and initramfs, whose
 # init runs bench/blkbench.c: sequential write and read (1 MiB, 4 in
 # flight) and 4 KiB random read (32 in flight), each for SECONDS.
+# BLK_BENCH_SNAPSHOT=1 also runs kestrel with --disk DISK,snapshot and
+# compares it with the plain disk.
 # usage: bench/blk.sh [RUNS [SECONDS]]
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,5 +28,6 @@ if [ ! -s "$disk" ]; then
 	mv "$disk.tmp" "$disk"
 fi
 "$top/tests/nested/run.sh" -w "$top" -d "$disk" \
+	env BLK_BENCH_SNAPSHOT="${BLK_BENCH_SNAPSHOT:-}" \
 	python3 "$top/bench/blk_bench.py" "$top/kestrel" "$kernel" "$initrd" \
 	"$runs" "$secs"

@@ -5,6 +5,10 @@ Boots the block-benchmark initramfs (bench/blk-init.sh) under each VMM,
 interleaved, RUNS times, on the disk in $NESTED_DISK, and prints a Markdown
 table of medians with kestrel/QEMU ratios (above 1: kestrel is faster).
 
+With BLK_BENCH_SNAPSHOT=1 in the environment, kestrel also runs the disk
+as `--disk DISK,snapshot` (overlay in $TMPDIR), and a second table compares
+that with the plain disk.
+
 usage: blk_bench.py KESTREL KERNEL INITRD [RUNS] [SECONDS]
 """
 import os
@@ -62,6 +66,8 @@ def main():
                                "cache=none,aio=native",
                      "-device", "virtio-blk-pci,drive=d0"],
     }
+    if os.environ.get("BLK_BENCH_SNAPSHOT"):
+        vmms["kestrel snapshot"] = vmms["kestrel"][:-1] + [disk + ",snapshot"]
     results = {name: [] for name in vmms}
     for i in range(runs):  # interleaved, so drift hits both alike
         for name, argv in vmms.items():
@@ -76,6 +82,14 @@ def main():
                for name, rs in results.items()}
         k, q = med["kestrel"], med["QEMU q35"]
         print(f"| {label} | {k:.0f} | {q:.0f} | {k / q:.2f}x |")
+    if "kestrel snapshot" in results:
+        print("\n| test | kestrel | kestrel snapshot | snapshot / plain |")
+        print("| --- | ---: | ---: | ---: |")
+        for key, label, field in TESTS:
+            med = {name: statistics.median(r[key][field - 1] for r in rs)
+                   for name, rs in results.items()}
+            k, sn = med["kestrel"], med["kestrel snapshot"]
+            print(f"| {label} | {k:.0f} | {sn:.0f} | {sn / k:.2f}x |")
 
 
 if __name__ == "__main__":

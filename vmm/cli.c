@@ -30,10 +30,12 @@ const char cli_usage[] =
 	"  -m, --memory SIZE    guest RAM, e.g. 512M or 4G; a bare number is MiB\n"
 	"                       (default 512M)\n"
 	"  -c, --cpus N         virtual CPUs, 1-254 (default 1)\n"
-	"  -d, --disk FILE[,ro][,serial=ID]\n"
+	"  -d, --disk FILE[,ro|,snapshot][,serial=ID]\n"
 	"                       a raw disk image or block device as virtio-blk\n"
 	"                       (/dev/vda, vdb ... in order); ro: read-only;\n"
-	"                       serial: up to 20 characters; repeatable\n"
+	"                       snapshot: guest writes go to a throwaway copy in\n"
+	"                       $TMPDIR, FILE is never written; serial: up to 20\n"
+	"                       characters; repeatable\n"
 	"      --net user[,hostfwd=tcp|udp:[HOSTADDR]:PORT-[GUESTADDR]:PORT]\n"
 	"                [,restrict=on][,mac=MAC]\n"
 	"                       a virtio-net NIC on user-mode networking: the guest\n"
@@ -231,6 +233,8 @@ int parse_disk(const char *arg, struct disk_config *d, char *err, size_t errlen)
 
 		if (len == 2 && !strncmp(opt + 1, "ro", 2)) {
 			d->readonly = true;
+		} else if (len == 8 && !strncmp(opt + 1, "snapshot", 8)) {
+			d->snapshot = true;
 		} else if (len >= 7 && !strncmp(opt + 1, "serial=", 7)) {
 			if (len - 7 > CLI_DISK_SERIAL_MAX) {
 				fail(err, errlen,
@@ -242,11 +246,17 @@ int parse_disk(const char *arg, struct disk_config *d, char *err, size_t errlen)
 			d->serial[len - 7] = '\0';
 		} else {
 			fail(err, errlen,
-			     "--disk '%s': unknown option '%.*s' (known: ro, serial=ID)",
+			     "--disk '%s': unknown option '%.*s' (known: ro, snapshot, serial=ID)",
 			     arg, (int)len, opt + 1);
 			return -1;
 		}
 		opt = next;
+	}
+	if (d->readonly && d->snapshot) {
+		fail(err, errlen,
+		     "--disk '%s': ro and snapshot exclude each other (snapshot: the guest writes to a throwaway copy)",
+		     arg);
+		return -1;
 	}
 	d->path = strndup(arg, plen);
 	if (!d->path) {

@@ -44,6 +44,7 @@ struct net_config {
 struct disk_config {
 	char *path;
 	bool readonly;
+	bool snapshot; /* writes go to a throwaway overlay */
 	char serial[CLI_DISK_SERIAL_MAX + 1];
 };
 
@@ -91,8 +92,8 @@ enum cli_action cli_parse(int argc, char **argv, uint64_t host_mem,
 			  struct vm_config *cfg, char *err, size_t errlen);
 
 /*
- * "FILE[,ro][,serial=ID]" into d (path allocated). Returns 0, or -1 with
- * one line in err.
+ * "FILE[,ro|,snapshot][,serial=ID]" into d (path allocated). Returns 0,
+ * or -1 with one line in err.
  */
 int parse_disk(const char *arg, struct disk_config *d, char *err,
 	       size_t errlen);

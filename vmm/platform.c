@@ -61,7 +61,10 @@ int platform_open_disks(struct platform *p, const struct vm_config *cfg)
 			log_error("out of memory");
 			return -1;
 		}
-		if (virtio_blk_open(blk, d->path, d->readonly,
+		if (virtio_blk_open(blk, d->path,
+				    d->snapshot ? DISK_SNAPSHOT :
+				    d->readonly ? DISK_READONLY :
+						  DISK_WRITABLE,
 				    d->serial[0] ? d->serial : NULL, err,
 				    sizeof(err))) {
 			free(blk);

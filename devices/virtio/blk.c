@@ -103,10 +103,13 @@ static void submit_batch(struct virtio_blk *blk)
 	blk->pool_used = 0;
 }
 
-/* Queues a read, write or flush for submission with the batch. */
+/*
+ * Queues a read, write or flush for submission with the batch; or serves
+ * it now, and then *written says how many bytes went to the guest.
+ */
 static uint8_t start_io(struct virtio_blk *blk, const struct vq_chain *c,
 			uint8_t *status, int type, uint64_t sector,
-			uint64_t len)
+			uint64_t len, uint32_t *written)
 {
 	bool write = type == VIRTIO_BLK_T_OUT;
 	struct blk_request *r;
@@ -115,7 +118,9 @@ static uint8_t start_io(struct virtio_blk *blk, const struct vq_chain *c,
 	if (type != VIRTIO_BLK_T_FLUSH) {
 		unsigned int pieces = write ? c->nr_out : c->nr_in;
 
-		if (blk->pool_used + pieces > VIRTIO_BLK_IOV_POOL)
+		/* A snapshot's synchronous read needs as many for scratch. */
+		if (blk->pool_used + (blk->disk.snapshot ? 2 : 1) * pieces >
+		    VIRTIO_BLK_IOV_POOL)
 			submit_batch(blk);
 		n = write ? iov_slice(c->iov, c->nr_out,
 				      sizeof(struct blk_header), len,
@@ -126,6 +131,33 @@ static uint8_t start_io(struct virtio_blk *blk, const struct vq_chain *c,
 				      VIRTIO_BLK_IOV_POOL - blk->pool_used);
 		if (n < 0)
 			return VIRTIO_BLK_S_IOERR;
+	}
+	/*
+	 * A snapshot read spanning the overlay and the image would need an
+	 * iocb per run, and runs are bounded only by the request's length:
+	 * it is served here, synchronously, instead. Reads that lie in one
+	 * place (most: a fresh snapshot reads only the image) and all writes
+	 * stay asynchronous.
+	 */
+	if (blk->disk.snapshot && type == VIRTIO_BLK_T_IN) {
+		bool overlay;
+
+		if (disk_run(&blk->disk, sector * SECTOR, len, &overlay) <
+		    len) {
+			int err = disk_read_sync(
+				&blk->disk, blk->pool + blk->pool_used, n,
+				sector * SECTOR, blk->pool + blk->pool_used + n,
+				(int)(VIRTIO_BLK_IOV_POOL - blk->pool_used) -
+					n);
+
+			if (err) {
+				log_guest("%s: I/O error: %s", blk->disk.path,
+					  strerror(-err));
+				return VIRTIO_BLK_S_IOERR;
+			}
+			*written = (uint32_t)len;
+			return VIRTIO_BLK_S_OK;
+		}
 	}
 	r = take_request(blk);
 	if (!r) {
@@ -230,14 +262,16 @@ static void handle(struct virtio_blk *blk, const struct vq_chain *c)
 		} else if (len == 0) {
 			s = VIRTIO_BLK_S_OK;
 		} else {
-			s = start_io(blk, c, status, (int)h.type, h.sector,
-				     len);
+			s = start_io(blk, c, status, (int)h.type, h.sector, len,
+				     &written);
 		}
 		break;
 	case VIRTIO_BLK_T_FLUSH:
-		s = blk->disk.readonly ?
+		/* A snapshot's overlay is thrown away: nothing to sync. */
+		s = blk->disk.readonly || blk->disk.snapshot ?
 			    VIRTIO_BLK_S_OK :
-			    start_io(blk, c, status, (int)h.type, 0, 0);
+			    start_io(blk, c, status, (int)h.type, 0, 0,
+				     &written);
 		break;
 	case VIRTIO_BLK_T_GET_ID:
 		written = (uint32_t)iov_from_buf(
@@ -315,6 +349,8 @@ static void reap(struct virtio_blk *blk, bool wait_all, bool to_guest)
 				log_guest("%s: I/O error: %s", blk->disk.path,
 					  res < 0 ? strerror((int)-res) :
 						    "short transfer");
+			else
+				disk_rw_done(&blk->disk, &r->iocb, r->expect);
 			if (to_guest)
 				finish(blk, r->head, r->status,
 				       ok ? VIRTIO_BLK_S_OK :
@@ -362,14 +398,15 @@ static void blk_read_config(struct virtio_device *vdev, uint32_t off, void *buf,
 	virtio_config_copy(&blk->config, sizeof(blk->config), off, buf, len);
 }
 
-int virtio_blk_open(struct virtio_blk *blk, const char *path, bool readonly,
-		    const char *serial, char *err, size_t errlen)
+int virtio_blk_open(struct virtio_blk *blk, const char *path,
+		    enum disk_mode mode, const char *serial, char *err,
+		    size_t errlen)
 {
 	struct virtio_blk_config *cfg = &blk->config;
 
 	memset(blk, 0, sizeof(*blk));
 	blk->done.fd = -1;
-	if (disk_open(&blk->disk, path, readonly, VIRTIO_BLK_QUEUE_SIZE, err,
+	if (disk_open(&blk->disk, path, mode, VIRTIO_BLK_QUEUE_SIZE, err,
 		      errlen))
 		return -1;
 	/* Up to 20 bytes, NUL-terminated only when shorter. */
@@ -402,7 +439,7 @@ int virtio_blk_open(struct virtio_blk *blk, const char *path, bool readonly,
 			(1ULL << VIRTIO_BLK_F_SEG_MAX) |
 			(1ULL << VIRTIO_BLK_F_BLK_SIZE) |
 			(1ULL << VIRTIO_BLK_F_FLUSH) |
-			(readonly ? 1ULL << VIRTIO_BLK_F_RO : 0) |
+			(blk->disk.readonly ? 1ULL << VIRTIO_BLK_F_RO : 0) |
 			(blk->disk.can_discard ? 1ULL << VIRTIO_BLK_F_DISCARD :
 						 0) |
 			(blk->disk.can_write_zeroes ?
@@ -431,13 +468,13 @@ int virtio_blk_setup(struct virtio_blk *blk, const struct hv *hv)
 	return err;
 }
 
-int virtio_blk_init(struct virtio_blk *blk, const char *path, bool readonly,
-		    const char *serial, const struct hv *hv, char *err,
-		    size_t errlen)
+int virtio_blk_init(struct virtio_blk *blk, const char *path,
+		    enum disk_mode mode, const char *serial,
+		    const struct hv *hv, char *err, size_t errlen)
 {
 	int e;
 
-	if (virtio_blk_open(blk, path, readonly, serial, err, errlen))
+	if (virtio_blk_open(blk, path, mode, serial, err, errlen))
 		return -1;
 	e = virtio_blk_setup(blk, hv);
 	if (e) {

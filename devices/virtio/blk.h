@@ -87,16 +87,18 @@ struct virtio_blk {
 /*
  * Opens the image at path for a virtio-blk device: needs no VM yet, so a
  * bad image is refused before one exists. Returns 0, or -1 with one line
- * in err (missing file, locked, not a multiple of 512 bytes ...).
+ * in err (missing file, locked, not a multiple of 512 bytes, no room for
+ * a snapshot's overlay ...).
  */
-int virtio_blk_open(struct virtio_blk *blk, const char *path, bool readonly,
-		    const char *serial, char *err, size_t errlen);
+int virtio_blk_open(struct virtio_blk *blk, const char *path,
+		    enum disk_mode mode, const char *serial, char *err,
+		    size_t errlen);
 /* Makes the opened image a virtio device of the VM; 0 or -errno. */
 int virtio_blk_setup(struct virtio_blk *blk, const struct hv *hv);
 /* Both of the above. */
-int virtio_blk_init(struct virtio_blk *blk, const char *path, bool readonly,
-		    const char *serial, const struct hv *hv, char *err,
-		    size_t errlen);
+int virtio_blk_init(struct virtio_blk *blk, const char *path,
+		    enum disk_mode mode, const char *serial,
+		    const struct hv *hv, char *err, size_t errlen);
 void virtio_blk_destroy(struct virtio_blk *blk);
 
 /* The request loop, exposed for tests and fuzzing (vdev locked). */

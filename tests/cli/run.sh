@@ -113,6 +113,37 @@ if [ -n "$kernel" ]; then
 		failed=$((failed + 1))
 		echo "FAIL disk-write-protected: status $status: $(cat "$tmp/err")"
 	fi
+	# Snapshot disks: bad combinations, and what they need of the host.
+	check disk-snapshot-ro 125 "--disk '$tmp/disk.img,ro,snapshot': ro and snapshot exclude each other" -- run -k "$kernel" -d "$tmp/disk.img,ro,snapshot"
+	check disk-snapshot-missing 125 "cannot open disk '$tmp/none.img': No such file or directory" -- run -k "$kernel" -d "$tmp/none.img,snapshot"
+	check disk-snapshot-odd-size 125 "disk '$tmp/odd.img' is 1000 bytes, not a multiple of 512" -- run -k "$kernel" -d "$tmp/odd.img,snapshot"
+	# cli_case NAME MESSAGE_REGEX COMMAND...: a case needing a wrapper.
+	cli_case() {
+		name=$1 msg=$2
+		shift 2
+		status=0
+		"$@" </dev/null >/dev/null 2>"$tmp/err" || status=$?
+		if [ "$status" = 125 ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
+			grep -Eq -- "$msg" "$tmp/err"; then
+			pass=$((pass + 1))
+		else
+			failed=$((failed + 1))
+			echo "FAIL $name: status $status: $(cat "$tmp/err")"
+			echo "     (wanted a line matching: $msg)"
+		fi
+	}
+	cli_case disk-snapshot-tmpdir-missing \
+		"disk '$tmp/disk.img': cannot make its snapshot overlay in '$tmp/no-dir' \\(set TMPDIR\\): No such file" \
+		env TMPDIR="$tmp/no-dir" "$KESTREL" run -k "$kernel" -d "$tmp/disk.img,snapshot"
+	# A writer's lock keeps snapshots out ...
+	cli_case disk-snapshot-locked "disk '$tmp/disk.img' is in use by another process" \
+		flock "$tmp/disk.img" "$KESTREL" run -k "$kernel" -d "$tmp/disk.img,snapshot"
+	# ... a reader's does not; nor does a write-protected file (the VM
+	# then fails only at the NIC, opened after the disks).
+	cli_case disk-snapshot-shared "no network device 'nosuchtap0'" \
+		flock -s "$tmp/disk.img" "$KESTREL" run -k "$kernel" -d "$tmp/disk.img,snapshot" --net tap=nosuchtap0
+	cli_case disk-snapshot-write-protected "no network device 'nosuchtap0'" \
+		$nocaps "$KESTREL" run -k "$kernel" -d "$tmp/wp.img,snapshot" --net tap=nosuchtap0
 	# So are network back ends.
 	check net-bad-kind 125 "--net 'bridge': must start with 'user' or 'tap=IFNAME'" -- run -k "$kernel" --net bridge
 	check net-bad-hostfwd 125 "hostfwd 'tcp:80' is not tcp" -- run -k "$kernel" --net user,hostfwd=tcp:80

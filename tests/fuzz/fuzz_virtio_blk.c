@@ -9,7 +9,8 @@
  *
  *   [0]      bits 0-3: log2 of the queue size (mod 9: 1 .. 256);
  *            bit 4: size [1] + 1 instead (1 .. 256, maybe not a power
- *            of two); bit 5: use the read-only device
+ *            of two); bit 5: use the read-only device; bit 6 (without
+ *            bit 5): use the snapshot device
  *   [1]      raw queue size - 1
  *   [2]      bit 0: enable the queue after DRIVER_OK rather than before;
  *            bit 1: ring offsets from [12..17]; bit 2: reset the device
@@ -51,7 +52,7 @@
 #define SERIAL "kestrel-fuzz-serial-0123456789" /* longer than 20 */
 
 static struct fuzz_guest guest;
-static struct virtio_blk blk_rw, blk_ro;
+static struct virtio_blk blk_rw, blk_ro, blk_snap;
 static unsigned int nr_interrupts;
 /* io_submit fault injection for the current input. */
 static unsigned int submit_calls, fault_call, fault_mode;
@@ -80,6 +81,10 @@ static const struct virtio_blk *device_of_fd(int fd)
 		return &blk_rw;
 	if (fd == blk_ro.disk.fd || fd == blk_ro.disk.buffered_fd)
 		return &blk_ro;
+	if (fd == blk_snap.disk.fd || fd == blk_snap.disk.buffered_fd ||
+	    fd == blk_snap.disk.overlay.fd ||
+	    fd == blk_snap.disk.overlay.buffered_fd)
+		return &blk_snap;
 	return NULL;
 }
 
@@ -98,6 +103,10 @@ static void check_iocb(const struct iocb *cb)
 		fuzz_fail("io_submit: opcode %d", cb->aio_lio_opcode);
 	if (cb->aio_lio_opcode == IO_CMD_PWRITEV && blk->disk.readonly)
 		fuzz_fail("io_submit: write to the read-only disk");
+	if (cb->aio_lio_opcode == IO_CMD_PWRITEV && blk->disk.snapshot &&
+	    (cb->aio_fildes == blk->disk.fd ||
+	     cb->aio_fildes == blk->disk.buffered_fd))
+		fuzz_fail("io_submit: write to a snapshot's image");
 	if (cb->u.c.nbytes == 0 || cb->u.c.nbytes > VIRTIO_BLK_IOV_POOL)
 		fuzz_fail("io_submit: %lu iovecs", cb->u.c.nbytes);
 	for (unsigned long i = 0; i < cb->u.c.nbytes; i++) {
@@ -137,7 +146,8 @@ int io_submit(io_context_t ctx, long nr, struct iocb *ios[])
 	return ret < 0 ? -errno : (int)ret;
 }
 
-static void make_device(struct virtio_blk *blk, const char *dir, bool readonly)
+static void make_device(struct virtio_blk *blk, const char *dir,
+			enum disk_mode mode)
 {
 	char path[4096], err[256];
 	int fd;
@@ -148,7 +158,7 @@ static void make_device(struct virtio_blk *blk, const char *dir, bool readonly)
 		fuzz_fail("cannot create an image in %s: %s", dir,
 			  strerror(errno));
 	close(fd);
-	if (virtio_blk_init(blk, path, readonly, SERIAL, &guest.hv, err,
+	if (virtio_blk_init(blk, path, mode, SERIAL, &guest.hv, err,
 			    sizeof(err)))
 		fuzz_fail("virtio_blk_init: %s", err);
 	unlink(path); /* the device holds it open */
@@ -169,8 +179,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!dir)
 		dir = "/tmp";
 	fuzz_guest_init(&guest);
-	make_device(&blk_rw, dir, false);
-	make_device(&blk_ro, dir, true);
+	make_device(&blk_rw, dir, DISK_WRITABLE);
+	make_device(&blk_ro, dir, DISK_READONLY);
+	make_device(&blk_snap, dir, DISK_SNAPSHOT);
 	return 0;
 }
 
@@ -255,7 +266,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned int n, rounds;
 
 	memcpy(hdr, data, size < BLKF_HDR ? size : BLKF_HDR);
-	blk = hdr[0] & 0x20 ? &blk_ro : &blk_rw;
+	blk = hdr[0] & 0x20 ? &blk_ro : hdr[0] & 0x40 ? &blk_snap : &blk_rw;
 	vdev = &blk->vdev;
 	vq = &vdev->vq[0];
 	n = hdr[0] & 0x10 ? hdr[1] + 1U : 1U << ((hdr[0] & 15) % 9);

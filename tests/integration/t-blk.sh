@@ -136,3 +136,102 @@ test_mmio_transport_disk_and_rng() {
 	[ "$(out_value BYTES)" = 512 ] || fail "hwrng gave $(out_value BYTES) bytes"
 	rm -rf "$SCRATCH"
 }
+
+# --disk FILE,snapshot: a golden ext4 image with one file, made on the host.
+golden() {
+	mkdir "$SCRATCH/root"
+	echo "golden hello" >"$SCRATCH/root/hello.txt"
+	mke2fs -q -t ext4 -d "$SCRATCH/root" "$SCRATCH/golden.img" 64M
+}
+
+# value FILE KEY: the value a guest printed as "KEY=value" in FILE.
+value() {
+	sed -n "s/^$2=\\([^[:space:]]*\\).*/\\1/p" "$1" | tr -d '\r' | head -n 1
+}
+
+# The guest writes, deletes, trims and reads back its own writes on a
+# snapshot disk; the image stays the same byte for byte, and the overlay
+# leaves nothing behind in TMPDIR.
+test_snapshot_guest_writes_golden_image_unchanged() {
+	scratch
+	golden
+	before=$(sha256sum <"$SCRATCH/golden.img")
+	mkdir "$SCRATCH/tmp"
+	export TMPDIR="$SCRATCH/tmp"
+	vm -d "$SCRATCH/golden.img,snapshot" -- '
+		echo RO=$(cat /sys/block/vda/ro)
+		mount -t ext4 /dev/vda /mnt && echo HELLO=$(tr " " _ </mnt/hello.txt) &&
+		seq 1 100000 >/mnt/numbers && rm /mnt/hello.txt && sync &&
+		/usr/bin/fstrim /mnt && echo TRIM=ok
+		umount /mnt && echo 3 >/proc/sys/vm/drop_caches &&
+		mount -t ext4 /dev/vda /mnt &&
+		echo SUM=$(sha256sum </mnt/numbers | cut -d" " -f1) &&
+		echo GONE=$(ls /mnt | grep -c hello) && umount /mnt && echo DONE=ok'
+	unset TMPDIR
+	expect_status 0
+	[ "$(out_value RO)" = 0 ] || fail "the guest sees the snapshot disk read-only"
+	[ "$(out_value HELLO)" = golden_hello ] || fail "guest read '$(out_value HELLO)' from the golden file"
+	[ "$(out_value TRIM)" = ok ] || fail "fstrim failed on the snapshot disk"
+	[ "$(out_value SUM)" = "$(seq 1 100000 | sha256sum | cut -d' ' -f1)" ] ||
+		fail "the guest read back different numbers than it wrote"
+	[ "$(out_value GONE)" = 0 ] || fail "the deleted file came back"
+	[ "$(out_value DONE)" = ok ] || fail "the guest did not finish"
+	[ "$(sha256sum <"$SCRATCH/golden.img")" = "$before" ] || fail "the golden image changed"
+	[ -z "$(ls -A "$SCRATCH/tmp")" ] || fail "left in TMPDIR: $(ls -A "$SCRATCH/tmp")"
+	rm -rf "$SCRATCH"
+}
+
+# Two VMs on one golden image at once, each seeing only its own writes;
+# while they run, a writable --disk of the image is refused.
+test_snapshot_two_vms_share_golden_image() {
+	scratch
+	golden
+	before=$(sha256sum <"$SCRATCH/golden.img")
+	# The first VM writes, says so, and waits for a line on its console
+	# (a FIFO, on the scratch file system: 9p has none).
+	mkdir "$T/a"
+	mkfifo "$SCRATCH/a-in"
+	exec 3<>"$SCRATCH/a-in"
+	(
+		T=$T/a
+		vm_raw -k "$KERNEL" -i "$INITRD" -d "$SCRATCH/golden.img,snapshot" \
+			-a "$(guest_cmd 'mount -t ext4 /dev/vda /mnt && echo first >/mnt/who && sync &&
+				echo A-READY && read -r go && echo 3 >/proc/sys/vm/drop_caches &&
+				echo WHO=$(cat /mnt/who) && echo HELLO=$(tr " " _ </mnt/hello.txt)')" \
+			<"$SCRATCH/a-in"
+		echo "$status" >"$T/status"
+	) &
+	a=$!
+	while ! grep -q '^A-READY' "$T/a/out" 2>/dev/null && kill -0 "$a" 2>/dev/null; do
+		sleep 0.2
+	done
+	# The second, while the first holds the image.
+	vm -d "$SCRATCH/golden.img,snapshot" -- '
+		mount -t ext4 /dev/vda /mnt && echo SAW=$(cat /mnt/who 2>/dev/null || echo nothing) &&
+		echo second >/mnt/who && sync && umount /mnt && echo 3 >/proc/sys/vm/drop_caches &&
+		mount -t ext4 /dev/vda /mnt && echo WHO=$(cat /mnt/who) &&
+		echo HELLO=$(tr " " _ </mnt/hello.txt)'
+	b_status=$status
+	cp "$T/out" "$T/b-out"
+	# A writer is refused while snapshots run (no VM starts).
+	vm -d "$SCRATCH/golden.img" -- 'echo BOOTED=yes'
+	w_status=$status
+	cp "$T/err" "$T/w-err"
+	# Let the first one finish.
+	echo go >&3
+	wait "$a"
+	exec 3>&-
+	grep -q '^A-READY' "$T/a/out" || fail "the first VM never got ready"
+	[ "$(cat "$T/a/status")" = 0 ] || fail "first VM: exit status $(cat "$T/a/status")"
+	[ "$(value "$T/a/out" WHO)" = first ] || fail "first VM read '$(value "$T/a/out" WHO)'"
+	[ "$(value "$T/a/out" HELLO)" = golden_hello ] || fail "first VM lost the golden file"
+	[ "$b_status" = 0 ] || fail "second VM: exit status $b_status"
+	[ "$(value "$T/b-out" SAW)" = nothing ] || fail "second VM saw '$(value "$T/b-out" SAW)' from the first"
+	[ "$(value "$T/b-out" WHO)" = second ] || fail "second VM read '$(value "$T/b-out" WHO)'"
+	[ "$(value "$T/b-out" HELLO)" = golden_hello ] || fail "second VM lost the golden file"
+	[ "$w_status" = 125 ] || fail "writable --disk during snapshots: exit status $w_status"
+	grep -q "disk '$SCRATCH/golden.img' is in use by another process" "$T/w-err" ||
+		fail "writable --disk during snapshots: $(cat "$T/w-err")"
+	[ "$(sha256sum <"$SCRATCH/golden.img")" = "$before" ] || fail "the golden image changed"
+	rm -rf "$SCRATCH"
+}

@@ -245,8 +245,9 @@ static int try_open(struct fixture *fx, struct virtio_blk **out,
 
 	assert_non_null(blk);
 	fx->err[0] = 0;
-	ret = virtio_blk_init(blk, path, readonly, serial, &fx->hv, fx->err,
-			      sizeof(fx->err));
+	ret = virtio_blk_init(blk, path,
+			      readonly ? DISK_READONLY : DISK_WRITABLE, serial,
+			      &fx->hv, fx->err, sizeof(fx->err));
 	if (ret) {
 		free(blk);
 		blk = NULL;
@@ -1557,6 +1558,332 @@ static void test_more_in_flight_than_slots(void **state)
 	expect_guest_has_image(fx, r.data, 0, 512);
 }
 
+/* ---- snapshot: writes go to a throwaway overlay ---- */
+
+/* What the snapshot guest should read: the image, then its writes. */
+static uint8_t *model_new(void)
+{
+	uint8_t *m = malloc(IMAGE_SIZE);
+
+	assert_non_null(m);
+	for (uint64_t i = 0; i < IMAGE_SIZE; i++)
+		m[i] = file_byte(i);
+	return m;
+}
+
+static struct virtio_blk *open_snapshot(struct fixture *fx)
+{
+	struct virtio_blk *blk = calloc(1, sizeof(*blk));
+
+	assert_non_null(blk);
+	if (virtio_blk_init(blk, fx->path, DISK_SNAPSHOT, NULL, &fx->hv,
+			    fx->err, sizeof(fx->err)))
+		fail_msg("snapshot: %s", fx->err);
+	blk->vdev.transport = &fake_transport;
+	blk->vdev.transport_priv = fx;
+	return blk;
+}
+
+/* Writes `sectors` sectors of value v at sector, through the ring. */
+static void snap_write(struct fixture *fx, uint8_t *model, uint64_t sector,
+		       uint32_t sectors, uint8_t v)
+{
+	struct req r = post_req(fx, VIRTIO_BLK_T_OUT, sector, sectors * 512);
+
+	memset(hva(fx, r.data, r.len), v, r.len);
+	run(fx);
+	assert_int_equal(status_of(fx, &r), VIRTIO_BLK_S_OK);
+	memset(model + sector * 512, v, r.len);
+}
+
+/* Checks guest bytes [gpa, gpa + len) against the model from off. */
+static void expect_model(struct fixture *fx, const uint8_t *model, uint64_t gpa,
+			 uint64_t off, size_t len)
+{
+	const uint8_t *p = hva(fx, gpa, len);
+
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != model[off + i])
+			fail_msg(
+				"guest byte %zu (disk byte %#llx) is %#x, not %#x",
+				i, (unsigned long long)(off + i), p[i],
+				model[off + i]);
+}
+
+/* Reads [sector, sector + sectors) in one request and checks it. */
+static void snap_check(struct fixture *fx, const uint8_t *model,
+		       uint64_t sector, uint32_t sectors)
+{
+	struct req r = do_req(fx, VIRTIO_BLK_T_IN, sector, sectors * 512,
+			      VIRTIO_BLK_S_OK);
+
+	expect_model(fx, model, r.data, sector * 512, sectors * 512);
+}
+
+/* The image is still the original file, byte for byte, and unwritten. */
+static void expect_image_untouched(struct fixture *fx, int64_t blocks)
+{
+	expect_pattern(fx, 0, IMAGE_SIZE);
+	assert_int_equal(image_blocks(fx), blocks);
+}
+
+static void test_snapshot_opens_image_readonly(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t f;
+
+	make_image(fx, IMAGE_SIZE);
+	fx->blk = open_snapshot(fx);
+	/* The image is never opened for writing, so a read-only file works. */
+	assert_int_equal(fcntl(fx->blk->disk.buffered_fd, F_GETFL) & O_ACCMODE,
+			 O_RDONLY);
+	assert_int_equal(fcntl(fx->blk->disk.fd, F_GETFL) & O_ACCMODE,
+			 O_RDONLY);
+	/* The guest sees a writable disk of the image's size. */
+	f = virtio_offered_features(&fx->blk->vdev);
+	assert_false(f & F(VIRTIO_BLK_F_RO));
+	assert_true(f & F(VIRTIO_BLK_F_FLUSH));
+	assert_int_equal(fx->blk->config.capacity, SECTORS);
+	/* The overlay is an unlinked file as big as the image. */
+	{
+		struct stat st;
+
+		assert_int_equal(fstat(fx->blk->disk.overlay.buffered_fd, &st),
+				 0);
+		assert_int_equal(st.st_nlink, 0);
+		assert_int_equal(st.st_size, IMAGE_SIZE);
+	}
+}
+
+/* Reads split into runs: overlay, image, overlay ... */
+static void test_snapshot_read_after_write(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t *model = model_new();
+	int64_t blocks;
+	struct req r;
+
+	make_image(fx, IMAGE_SIZE);
+	blocks = image_blocks(fx);
+	fx->blk = open_snapshot(fx);
+	bring_up(fx, DEFAULT_FEATURES, QSIZE);
+	/* Unwritten: all from the image (one asynchronous read). */
+	snap_check(fx, model, 0, 64);
+	/* Runs that end inside, and at the edges of, the bitmap's words. */
+	snap_write(fx, model, 10, 4, 0xa1);
+	snap_write(fx, model, 20, 1, 0xa2);
+	snap_write(fx, model, 60, 8, 0xa3); /* across bits 63/64 */
+	snap_write(fx, model, 128, 64, 0xa4); /* exactly one word */
+	snap_write(fx, model, 300, 200, 0xa5); /* several words */
+	/* Each write alone: from the overlay. */
+	snap_check(fx, model, 10, 4);
+	snap_check(fx, model, 128, 64);
+	snap_check(fx, model, 301, 3);
+	/* Starting in a write and ending past it, and the reverse. */
+	snap_check(fx, model, 12, 6);
+	snap_check(fx, model, 5, 7);
+	/* Many runs in one request. */
+	snap_check(fx, model, 0, 600);
+	snap_check(fx, model, 9, 13);
+	snap_check(fx, model, 63, 2);
+	snap_check(fx, model, 127, 66);
+	/* The last sector, then a read that ends there. */
+	snap_write(fx, model, SECTORS - 1, 1, 0xa6);
+	snap_check(fx, model, SECTORS - 8, 8);
+	/* Overwriting part of an earlier write. */
+	snap_write(fx, model, 11, 2, 0xb1);
+	snap_check(fx, model, 8, 8);
+
+	/* Scattered buffers whose edges fall inside the runs. */
+	{
+		uint64_t hdr = put_header(fx, VIRTIO_BLK_T_IN, 8);
+		uint64_t a = alloc(fx, 800, 1) + 1, b = alloc(fx, 3000, 1) + 3;
+		uint64_t c = alloc(fx, 9000, 1) + 5, st = alloc(fx, 1, 1);
+		struct seg sg[5] = { { hdr, 16, false },
+				     { a, 700, true },
+				     { b, 2900, true },
+				     { c, 16 * 512 - 3600, true },
+				     { st, 1, true } };
+		uint16_t head = post_chain(fx, sg, 5);
+
+		run(fx);
+		assert_int_equal(*hva(fx, st, 1), VIRTIO_BLK_S_OK);
+		expect_used(fx, (uint16_t)(fx->avail_idx - 1), head,
+			    16 * 512 + 1);
+		expect_model(fx, model, a, 8 * 512, 700);
+		expect_model(fx, model, b, 8 * 512 + 700, 2900);
+		expect_model(fx, model, c, 8 * 512 + 3600, 16 * 512 - 3600);
+	}
+	/* Writes in a batch, then reads in a batch. */
+	{
+		struct req w[4], rd[4];
+
+		for (unsigned int i = 0; i < 4; i++) {
+			w[i] = post_req(fx, VIRTIO_BLK_T_OUT, 700 + 16 * i,
+					4096);
+			memset(hva(fx, w[i].data, 4096), 0xc0 + i, 4096);
+			memset(model + (700 + 16 * i) * 512, 0xc0 + i, 4096);
+		}
+		run(fx);
+		for (unsigned int i = 0; i < 4; i++) {
+			assert_int_equal(status_of(fx, &w[i]), VIRTIO_BLK_S_OK);
+			rd[i] = post_req(fx, VIRTIO_BLK_T_IN, 696 + 16 * i,
+					 16 * 512);
+		}
+		run(fx);
+		for (unsigned int i = 0; i < 4; i++) {
+			assert_int_equal(status_of(fx, &rd[i]),
+					 VIRTIO_BLK_S_OK);
+			assert_int_equal(used_len_of(fx, rd[i].head),
+					 16 * 512 + 1);
+			expect_model(fx, model, rd[i].data,
+				     (696 + 16 * i) * 512ULL, 16 * 512);
+		}
+	}
+	/* Flush completes at once: nothing to sync. */
+	r = post_req(fx, VIRTIO_BLK_T_FLUSH, 0, 0);
+	kick(fx);
+	assert_int_equal(status_of(fx, &r), VIRTIO_BLK_S_OK);
+	assert_int_equal(fx->blk->inflight, 0);
+
+	expect_image_untouched(fx, blocks);
+	/* A reset of the device is no reset of the disk. */
+	lock(fx);
+	virtio_set_status(&fx->blk->vdev, 0);
+	unlock(fx);
+	bring_up(fx, DEFAULT_FEATURES, QSIZE);
+	snap_check(fx, model, 0, 1024);
+	close_blk(fx);
+	expect_image_untouched(fx, blocks);
+	/* Closed, the writes are gone: a new snapshot sees the image. */
+	fx->blk = open_snapshot(fx);
+	bring_up(fx, DEFAULT_FEATURES, QSIZE);
+	r = do_req(fx, VIRTIO_BLK_T_IN, 0, 1024 * 512, VIRTIO_BLK_S_OK);
+	expect_guest_has_image(fx, r.data, 0, 1024 * 512);
+	free(model);
+}
+
+static void test_snapshot_discard_and_write_zeroes(void **state)
+{
+	struct fixture *fx = *state;
+	static const uint64_t zero_mixed[][3] = { { 30, 20, 0 },
+						  { 100, 8, 1 } };
+	static const uint64_t discard[][3] = { { 200, 16, 0 } };
+	uint8_t *model = model_new();
+	int64_t blocks;
+
+	make_image(fx, IMAGE_SIZE);
+	blocks = image_blocks(fx);
+	fx->blk = open_snapshot(fx);
+	bring_up(fx, DEFAULT_FEATURES, QSIZE);
+	if (!fx->blk->disk.can_write_zeroes) {
+		print_message("no zeroing in $TMPDIR: skipping\n");
+		free(model);
+		return;
+	}
+	snap_write(fx, model, 40, 20, 0xe1); /* half inside the zeroes */
+	assert_int_equal(
+		do_ranges(fx, VIRTIO_BLK_T_WRITE_ZEROES, zero_mixed, 2),
+		VIRTIO_BLK_S_OK);
+	memset(model + 30 * 512, 0, 20 * 512);
+	memset(model + 100 * 512, 0, 8 * 512);
+	snap_check(fx, model, 0, 256);
+	if (fx->blk->disk.can_discard) {
+		/* Discarded sectors read as zeroes, not as the image. */
+		assert_int_equal(
+			do_ranges(fx, VIRTIO_BLK_T_DISCARD, discard, 1),
+			VIRTIO_BLK_S_OK);
+		memset(model + 200 * 512, 0, 16 * 512);
+		snap_check(fx, model, 190, 40);
+	}
+	/* Writing over zeroes. */
+	snap_write(fx, model, 32, 2, 0xe2);
+	snap_check(fx, model, 28, 40);
+	expect_image_untouched(fx, blocks);
+	free(model);
+}
+
+/* Snapshots share the image with each other and with readers, not writers. */
+static void test_snapshot_two_independent(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t *ma = model_new(), *mb = model_new();
+	struct virtio_blk *a, *b, *other;
+	uint8_t buf[8192];
+	struct iovec iov = { buf, sizeof(buf) }, scratch[2];
+	int64_t blocks;
+
+	make_image(fx, IMAGE_SIZE);
+	blocks = image_blocks(fx);
+	a = open_snapshot(fx);
+	b = open_snapshot(fx);
+	/* A writer is refused while snapshots run; a reader is not. */
+	assert_int_equal(try_open(fx, &other, fx->path, false, NULL), -1);
+	assert_contains(fx->err, "in use");
+	assert_int_equal(try_open(fx, &other, fx->path, true, NULL), 0);
+
+	fx->blk = a;
+	bring_up(fx, DEFAULT_FEATURES, QSIZE);
+	snap_write(fx, ma, 16, 8, 0x1a);
+	snap_write(fx, ma, 40, 4, 0x2a);
+	fx->blk = b;
+	bring_up(fx, DEFAULT_FEATURES, QSIZE);
+	snap_write(fx, mb, 20, 8, 0x1b);
+	snap_check(fx, mb, 0, 64);
+	fx->blk = NULL;
+	/* Each reads its own writes, straight from its disk. */
+	assert_int_equal(disk_read_sync(&a->disk, &iov, 1, 0, scratch, 2), 0);
+	assert_memory_equal(buf, ma, sizeof(buf));
+	assert_int_equal(disk_read_sync(&b->disk, &iov, 1, 0, scratch, 2), 0);
+	assert_memory_equal(buf, mb, sizeof(buf));
+	/* And the reader sees neither. */
+	assert_int_equal(disk_read_sync(&other->disk, &iov, 1, 0, scratch, 2),
+			 0);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], file_byte(i));
+	virtio_blk_destroy(other);
+	free(other);
+	virtio_blk_destroy(a);
+	free(a);
+	virtio_blk_destroy(b);
+	free(b);
+	expect_image_untouched(fx, blocks);
+	/* With every snapshot gone, a writer may have the image. */
+	assert_int_equal(try_open(fx, &other, fx->path, false, NULL), 0);
+	virtio_blk_destroy(other);
+	free(other);
+	free(ma);
+	free(mb);
+}
+
+static void test_snapshot_tmpdir_unusable(void **state)
+{
+	struct fixture *fx = *state;
+	const char *old = getenv("TMPDIR");
+	char *saved = old ? strdup(old) : NULL;
+	struct virtio_blk *blk = calloc(1, sizeof(*blk));
+	int ret;
+
+	assert_non_null(blk);
+	make_image(fx, IMAGE_SIZE);
+	setenv("TMPDIR", "/nonexistent/kestrel-tmp", 1);
+	ret = virtio_blk_init(blk, fx->path, DISK_SNAPSHOT, NULL, &fx->hv,
+			      fx->err, sizeof(fx->err));
+	if (saved)
+		setenv("TMPDIR", saved, 1);
+	else
+		unsetenv("TMPDIR");
+	free(saved);
+	free(blk);
+	assert_int_equal(ret, -1);
+	assert_contains(fx->err, fx->path);
+	assert_contains(fx->err, "snapshot overlay");
+	assert_contains(fx->err, "/nonexistent/kestrel-tmp");
+	assert_null(strchr(fx->err, '\n'));
+	/* Nothing was left open: a writer can have the image. */
+	open_blk(fx, false, NULL);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1590,6 +1917,11 @@ int main(void)
 		T(test_reset_in_flight),
 		T(test_destroy_in_flight),
 		T(test_more_in_flight_than_slots),
+		T(test_snapshot_opens_image_readonly),
+		T(test_snapshot_read_after_write),
+		T(test_snapshot_discard_and_write_zeroes),
+		T(test_snapshot_two_independent),
+		T(test_snapshot_tmpdir_unusable),
 	};
 #undef T
 
