@@ -221,11 +221,32 @@ static void handle_close(struct passthrough *pt, struct pt_handle *h)
 
 /* ---- set-up ---- */
 
+/*
+ * Every inode the guest holds keeps an O_PATH fd, and a walk of / holds
+ * hundreds of thousands: the soft limit goes to the hard one, and with
+ * CAP_SYS_RESOURCE both go to the kernel's ceiling (fs.nr_open; an init
+ * started by the kernel has only 4096).
+ */
 static void raise_nofile(void)
 {
 	struct rlimit rl;
+	unsigned long nr_open = 0;
+	FILE *f = fopen("/proc/sys/fs/nr_open", "r");
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (f) {
+		if (fscanf(f, "%lu", &nr_open) != 1)
+			nr_open = 0;
+		fclose(f);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (nr_open > rl.rlim_max) {
+		struct rlimit want = { nr_open, nr_open };
+
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+			return;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
