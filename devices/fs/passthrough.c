@@ -221,11 +221,32 @@ static void handle_close(struct passthrough *pt, struct pt_handle *h)
 
 /* ---- set-up ---- */
 
+/*
+ * Every inode the guest holds keeps an O_PATH fd, and a walk of / holds
+ * hundreds of thousands: the soft limit goes to the hard one, and with
+ * CAP_SYS_RESOURCE both go to the kernel's ceiling (fs.nr_open; an init
+ * started by the kernel has only 4096).
+ */
 static void raise_nofile(void)
 {
 	struct rlimit rl;
+	unsigned long nr_open = 0;
+	FILE *f = fopen("/proc/sys/fs/nr_open", "r");
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (f) {
+		if (fscanf(f, "%lu", &nr_open) != 1)
+			nr_open = 0;
+		fclose(f);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (nr_open > rl.rlim_max) {
+		struct rlimit want = { nr_open, nr_open };
+
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+			return;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
@@ -537,6 +558,18 @@ static bool writes(int flags)
 	       (flags & (O_TRUNC | O_APPEND));
 }
 
+/*
+ * The mode of something the guest makes or chmods. Run as root, kestrel
+ * would otherwise let a guest leave set-user-ID programs owned by anyone
+ * on the host; the guest's own set-ID bits on files are dropped then.
+ */
+static mode_t safe_mode(const struct passthrough *pt, uint32_t mode)
+{
+	if (pt->as_root && !S_ISDIR(mode))
+		mode &= ~(uint32_t)(S_ISUID | S_ISGID);
+	return (mode_t)mode;
+}
+
 /* ---- operations ---- */
 
 static uint32_t op_init(struct request *r, struct passthrough *pt)
@@ -659,8 +692,11 @@ static uint32_t op_setattr(struct request *r, struct passthrough *pt,
 			errno = EOPNOTSUPP;
 			return reply_errno(r);
 		}
-		if ((h ? fchmod(h->fd, in->mode & 07777) :
-			 fchmodat(pt->proc_fd, path, in->mode & 07777, 0)) < 0)
+		mode_t mode =
+			safe_mode(pt, n->type | (in->mode & 07777)) & 07777;
+
+		if ((h ? fchmod(h->fd, mode) :
+			 fchmodat(pt->proc_fd, path, mode, 0)) < 0)
 			return reply_errno(r);
 	}
 	if (in->valid & (FATTR_UID | FATTR_GID)) {
@@ -736,7 +772,11 @@ static uint32_t op_mknod(struct request *r, struct passthrough *pt,
 		return reply_err(r, err);
 	if (pt->readonly)
 		return reply_err(r, EROFS);
-	if (mknodat(dir->fd, name, in->mode, in->rdev) < 0)
+	/* A device node on the host would be a door to the host's devices
+	 * for every host user who can reach the share. */
+	if (S_ISCHR(in->mode) || S_ISBLK(in->mode))
+		return reply_err(r, EPERM);
+	if (mknodat(dir->fd, name, safe_mode(pt, in->mode), 0) < 0)
 		return reply_errno(r);
 	return made(r, pt, dir, name);
 }
@@ -891,8 +931,12 @@ static uint32_t op_open(struct request *r, struct passthrough *pt,
 		close(fd);
 		return reply_err(r, -err);
 	}
+	/* FLUSH does nothing here: spare the guest the round trip. */
+	if (!dir)
+		out.open_flags = FOPEN_NOFLUSH;
 	if (pt->readonly)
-		out.open_flags = FOPEN_KEEP_CACHE | (dir ? FOPEN_CACHE_DIR : 0);
+		out.open_flags |=
+			FOPEN_KEEP_CACHE | (dir ? FOPEN_CACHE_DIR : 0);
 	return reply(r, 0, &out, sizeof(out));
 }
 
@@ -921,7 +965,7 @@ static uint32_t op_create(struct request *r, struct passthrough *pt,
 	fd = openat(dir->fd, name,
 		    open_flags(in->flags) | (int)(in->flags & O_EXCL) |
 			    O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-		    in->mode & 07777);
+		    safe_mode(pt, in->mode & 07777));
 	if (fd < 0)
 		return reply_errno(r);
 	set_owner(pt, r, dir->fd, name);
@@ -937,6 +981,7 @@ static uint32_t op_create(struct request *r, struct passthrough *pt,
 		forget(pt, node_id(pt, i), 1);
 		return reply_err(r, -err);
 	}
+	out.o.open_flags = FOPEN_NOFLUSH;
 	fill_entry(pt, node_id(pt, i), &st, &out.e);
 	return reply(r, 0, &out, sizeof(out));
 }
@@ -1130,6 +1175,8 @@ static uint32_t op_readdir(struct request *r, struct passthrough *pt,
 {
 	const struct fuse_read_in *in = arg_at(r, 0, sizeof(*in));
 	struct pt_handle *h = in ? handle_get(pt, in->fh, true) : NULL;
+	/* Lookups may grow (move) the inode table: hold an index. */
+	uint32_t di = (uint32_t)(dir - pt->inode);
 	uint8_t *out = pt->reply;
 	size_t size, gsize, used = 0;
 	long got;
@@ -1170,7 +1217,10 @@ static uint32_t op_readdir(struct request *r, struct passthrough *pt,
 				FUSE_NAME_OFFSET_DIRENTPLUS + namelen);
 			struct fuse_dirent *fd;
 			struct stat st;
-			uint64_t ino = guest_ino(pt, dir->dev, d->d_ino);
+			uint64_t ino;
+
+			dir = &pt->inode[di];
+			ino = guest_ino(pt, dir->dev, d->d_ino);
 
 			p += d->d_reclen;
 			if ((plus ? pluslen : entlen) > size - used)

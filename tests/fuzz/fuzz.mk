@@ -15,7 +15,7 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -pthread -I. \
 FUZZ_LDLIBS := -laio -lpthread -lm
 
 FUZZ_TARGETS := fuzz_virtqueue fuzz_virtio_blk fuzz_pci_config \
-	fuzz_virtio_mmio fuzz_virtio_net
+	fuzz_virtio_mmio fuzz_virtio_net fuzz_virtio_fs
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 
 # Everything under test, plus the fake guest the targets share.
@@ -35,6 +35,8 @@ FUZZ_LIB_SRCS := \
 	devices/virtio/console.c \
 	devices/virtio/mmio.c \
 	devices/virtio/net.c \
+	devices/virtio/fs.c \
+	devices/fs/passthrough.c \
 	tests/fuzz/fuzz_guest.c
 FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_MAIN_OBJS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/obj/tests/fuzz/%.o)

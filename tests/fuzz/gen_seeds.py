@@ -509,9 +509,106 @@ def mmio_seeds():
     s += mop(M_CON, 0x100, 8, 0, wr=True)
     write(t, "odd-accesses", s)
 
+# ---- fuzz_virtio_fs: FUSE requests as records ----
+(F_LOOKUP, F_FORGET, F_GETATTR, F_SETATTR, F_READLINK, F_SYMLINK, F_MKNOD,
+ F_MKDIR, F_UNLINK, F_RMDIR, F_RENAME, F_LINK, F_OPEN, F_READ, F_WRITE,
+ F_STATFS, F_RELEASE, F_FSYNC, F_FLUSH, F_INIT, F_OPENDIR, F_READDIR,
+ F_RELEASEDIR, F_ACCESS, F_CREATE, F_DESTROY, F_BATCH_FORGET, F_FALLOCATE,
+ F_READDIRPLUS, F_RENAME2, F_LSEEK) = (
+    1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 25, 26,
+    27, 28, 29, 34, 35, 38, 42, 43, 44, 45, 46)
+
+
+def fuse(opcode, nodeid=1, args=b"", room=4096, flags=0):
+    """One record: flags, reply room, request (in-header + args)."""
+    req = struct.pack("<IIQQIIII", 40 + len(args), opcode, 7, nodeid, 0, 0,
+                      1, 0) + args
+    return struct.pack("<BHH", flags, room, len(req)) + req
+
+
+def name(*names):
+    return b"".join(n.encode() + b"\0" for n in names)
+
+
+def fs_seeds():
+    t = "fuzz_virtio_fs"
+    read_in = lambda fh, off, size: struct.pack("<QQIIQII", fh, off, size,
+                                                0, 0, 0, 0)
+    # Node 2 is the first looked up, handle 1 the first opened.
+    write(t, "lookup-read", b"\0" +
+          fuse(F_LOOKUP, 1, name("file")) +
+          fuse(F_GETATTR, 2, struct.pack("<IIQ", 0, 0, 0)) +
+          fuse(F_OPEN, 2, struct.pack("<II", 0, 0)) +
+          fuse(F_READ, 2, read_in(1, 3, 4096), flags=0x1a) +
+          fuse(F_LSEEK, 2, struct.pack("<QQII", 1, 0, 3, 0)) +
+          fuse(F_RELEASE, 2, struct.pack("<QIIQ", 1, 0, 0, 0)) +
+          fuse(F_FORGET, 2, struct.pack("<Q", 1), room=0, flags=0x21))
+    write(t, "readdirplus", b"\1" +
+          fuse(F_LOOKUP, 1, name("d")) +
+          fuse(F_OPENDIR, 2, struct.pack("<II", 0, 0)) +
+          fuse(F_READDIRPLUS, 2, read_in(1, 0, 4096)) +
+          fuse(F_READDIR, 2, read_in(1, 0, 200)) +
+          fuse(F_RELEASEDIR, 2, struct.pack("<QIIQ", 1, 0, 0, 0)) +
+          fuse(F_STATFS, 1) +
+          fuse(F_BATCH_FORGET, 0, struct.pack("<II", 3, 0) +
+               struct.pack("<QQ", 2, 1) + struct.pack("<QQ", 3, 5) +
+               struct.pack("<QQ", 4, 1), room=0, flags=0x21))
+    write(t, "symlinks-and-escapes", b"\1" +
+          fuse(F_LOOKUP, 1, name("abs")) +
+          fuse(F_READLINK, 2) +
+          fuse(F_OPEN, 2, struct.pack("<II", 0, 0)) +
+          fuse(F_LOOKUP, 1, name("rel")) +
+          fuse(F_LOOKUP, 1, name("..")) +
+          fuse(F_LOOKUP, 1, name("d/a")) +
+          fuse(F_LOOKUP, 2, name("x")) +
+          fuse(F_LOOKUP, 1, name("fifo")) +
+          fuse(F_OPEN, 4, struct.pack("<II", 0, 0)))
+    setattr = struct.pack("<IIQQQQQQIIIIIIII", 1 << 3 | 1, 0, 0, 3, 0, 0,
+                          0, 0, 0, 0, 0, 0o600, 0, 0, 0, 0)
+    write(t, "create-write-rename", b"\0" +
+          fuse(F_CREATE, 1, struct.pack("<IIII", 2, 0o644, 0, 0) +
+               name("new")) +
+          fuse(F_WRITE, 2, struct.pack("<QQIIQII", 1, 2, 5, 0, 0, 0, 0) +
+               b"hello", flags=0x04) +
+          fuse(F_READ, 2, read_in(1, 0, 64)) +
+          fuse(F_SETATTR, 2, setattr) +
+          fuse(F_FSYNC, 2, struct.pack("<QII", 1, 1, 0)) +
+          fuse(F_FALLOCATE, 2, struct.pack("<QQQII", 1, 0, 8192, 0, 0)) +
+          fuse(F_FLUSH, 2, struct.pack("<QIIQ", 1, 0, 0, 0)) +
+          fuse(F_RELEASE, 2, struct.pack("<QIIQ", 1, 0, 0, 0)) +
+          fuse(F_MKDIR, 1, struct.pack("<II", 0o755, 0) + name("sub")) +
+          fuse(F_SYMLINK, 3, name("ln", "../file")) +
+          fuse(F_RENAME, 1, struct.pack("<Q", 3) + name("new", "moved")) +
+          fuse(F_RENAME2, 3, struct.pack("<QII", 1, 1, 0) +
+               name("moved", "back")) +
+          fuse(F_LINK, 1, struct.pack("<Q", 2) + name("hard")) +
+          fuse(F_ACCESS, 2, struct.pack("<II", 4, 0)) +
+          fuse(F_MKNOD, 1, struct.pack("<IIII", 0o10644, 0, 0, 0) +
+               name("pipe")) +
+          fuse(F_UNLINK, 1, name("hard")) +
+          fuse(F_UNLINK, 3, name("ln")) +
+          fuse(F_RMDIR, 1, name("sub")) +
+          fuse(F_DESTROY, 0))
+    write(t, "ro-refuses", b"\1" +
+          fuse(F_CREATE, 1, struct.pack("<IIII", 2, 0o644, 0, 0) +
+               name("new")) +
+          fuse(F_LOOKUP, 1, name("file")) +
+          fuse(F_OPEN, 2, struct.pack("<II", 2, 0)) +
+          fuse(F_SETATTR, 2, setattr) +
+          fuse(F_MKDIR, 1, struct.pack("<II", 0o755, 0) + name("sub")) +
+          fuse(F_UNLINK, 1, name("file")))
+    write(t, "malformed", b"\2" +
+          fuse(F_LOOKUP, 1, name("file")) +
+          fuse(F_INIT, 0, struct.pack("<IIII", 7, 38, 0, 0), room=10) +
+          fuse(F_LOOKUP, 1, b"file", flags=0x40) +
+          fuse(F_READ, 1, b"\xff" * 7) +
+          fuse(999, 1, b"x" * 100) +
+          struct.pack("<BHH", 0, 100, 12) + b"\x10" * 12)
+
 
 if __name__ == "__main__":
     virtqueue_seeds()
     blk_seeds()
     pci_seeds()
     mmio_seeds()
+    fs_seeds()

@@ -25,6 +25,7 @@ INITRD=$DATA/initrd-$KVER.gz
 gcc -static -O2 -o "$DATA/udp-echo" "$here/udp-echo.c" || exit 1
 "$top/tests/data/mkinitramfs.sh" -o "$INITRD" -i "$here/guest-init.sh" -k "$KVER" \
 	-m virtio_pci -m virtio_mmio -m virtio_blk -m virtio_rng -m virtio_console -m virtio_net \
+	-m virtiofs \
 	-m ext4 -m crc32c_generic \
 	-b mke2fs -b fstrim -b blkdiscard -f /etc/mke2fs.conf:/etc/mke2fs.conf \
 	-f "$here/udhcpc.script:/etc/udhcpc.script" -f "$DATA/udp-echo:/bin/udp-echo" || exit 1

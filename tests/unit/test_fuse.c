@@ -569,6 +569,41 @@ static void test_rw_ops(void **state)
 	assert_int_equal(fx->error, 0);
 	path_of(fx, p, sizeof(p), "share/sub");
 	assert_int_not_equal(access(p, F_OK), 0);
+	/* No device nodes on the host; FIFOs are fine. */
+	{
+		struct fuse_mknod_in mk = { .mode = S_IFBLK | 0666,
+					    .rdev = 8 << 8 };
+
+		send2(fx, FUSE_MKNOD, FUSE_ROOT_ID, &mk, sizeof(mk), "sda", 4,
+		      sizeof(fx->out));
+		assert_int_equal(fx->error, -EPERM);
+		mk.mode = S_IFCHR | 0666;
+		send2(fx, FUSE_MKNOD, FUSE_ROOT_ID, &mk, sizeof(mk), "mem", 4,
+		      sizeof(fx->out));
+		assert_int_equal(fx->error, -EPERM);
+		mk.mode = S_IFIFO | 0644;
+		send2(fx, FUSE_MKNOD, FUSE_ROOT_ID, &mk, sizeof(mk), "fifo", 5,
+		      sizeof(fx->out));
+		assert_int_equal(fx->error, 0);
+		assert_true(S_ISFIFO(
+			((const struct fuse_entry_out *)body(fx))->attr.mode));
+		/* A FIFO is the guest's to open, never kestrel's. */
+		open_node(fx, ((const struct fuse_entry_out *)body(fx))->nodeid,
+			  FUSE_OPEN, O_RDONLY | O_NONBLOCK);
+		assert_int_equal(fx->error, -EACCES);
+	}
+	/* Run as root, kestrel makes no set-user-ID files. */
+	if (geteuid() == 0) {
+		struct stat st;
+
+		ci.mode = 04755;
+		send2(fx, FUSE_CREATE, FUSE_ROOT_ID, &ci, sizeof(ci), "suid", 5,
+		      sizeof(fx->out));
+		assert_int_equal(fx->error, 0);
+		path_of(fx, p, sizeof(p), "share/suid");
+		assert_int_equal(stat(p, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0755);
+	}
 	/* STATFS works; FSYNC of a live handle too */
 	send1(fx, FUSE_STATFS, FUSE_ROOT_ID, NULL, 0);
 	assert_int_equal(fx->error, 0);
