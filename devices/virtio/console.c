@@ -83,8 +83,13 @@ size_t virtio_console_receive(struct virtio_console *con, const uint8_t *buf,
 	}
 	if (done)
 		virtio_interrupt_queue(vdev, RX_QUEUE);
-	/* Out of budget: ask to be called again rather than loop here. */
-	if (vq->yielded && con->rx_ready)
+	/*
+	 * Out of buffers with input left: have the driver kick when it posts
+	 * more (with event idx it does not otherwise), or come back at once
+	 * if it already has, or if the round ran out of budget.
+	 */
+	if (((done < len && vq_kick_on_more(vq)) || vq->yielded) &&
+	    con->rx_ready)
 		con->rx_ready(con->ctx);
 	pthread_mutex_unlock(&vdev->lock);
 	return done;

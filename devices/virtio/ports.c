@@ -282,8 +282,14 @@ size_t virtio_ports_receive(struct virtio_ports *vp, unsigned int id,
 	}
 	if (done)
 		virtio_interrupt_queue(vdev, q);
-	if (vq->yielded && vp->port[id].rx_ready)
-		vp->port[id].rx_ready(vp->port[id].ctx);
+	/*
+	 * Out of buffers with input left: have the driver kick when it posts
+	 * more (with event idx it does not otherwise), or come back at once
+	 * if it already has, or if the round ran out of budget.
+	 */
+	if ((done < len && vq_kick_on_more(vq)) || vq->yielded)
+		if (vp->port[id].rx_ready)
+			vp->port[id].rx_ready(vp->port[id].ctx);
 	pthread_mutex_unlock(&vdev->lock);
 	return done;
 }

@@ -254,6 +254,28 @@ static void input_waits_for_the_guest_to_open(void **state)
 		virtio_ports_receive(&fx->vp, 0, (const uint8_t *)"d", 1), 0);
 }
 
+/* With event idx, a driver kicks only when asked: starved input must ask. */
+static void starved_input_asks_for_a_kick(void **state)
+{
+	struct fixture *fx = *state;
+	struct fd_seg s = { fd_alloc(&fx->fd, 4), 4, true };
+	uint16_t avail_event;
+
+	fd_bring_up(&fx->fd, &fx->vp.vdev,
+		    F_MULTIPORT | (1ULL << VIRTIO_F_EVENT_IDX), NR_QUEUES);
+	post_ctrl_buffers(fx, FD_QSIZE);
+	send_ctrl(fx, 0, DEVICE_READY, 1);
+	send_ctrl(fx, 0, PORT_READY, 1);
+	send_ctrl(fx, 0, PORT_OPEN, 1);
+	fd_post(&fx->fd, rxq(0), &s, 1);
+	assert_int_equal(virtio_ports_receive(&fx->vp, 0,
+					      (const uint8_t *)"abcdefgh", 8),
+			 4);
+	memcpy(&avail_event,
+	       fd_hva(&fx->fd, fd_used(rxq(0)) + 4 + 8 * FD_QSIZE, 2), 2);
+	assert_int_equal(avail_event, fx->fd.avail_idx[rxq(0)]);
+}
+
 static void end_of_input_closes_the_host_end(void **state)
 {
 	struct fixture *fx = *state;
@@ -321,6 +343,7 @@ int main(void)
 		T(control_waits_for_buffers),
 		T(output_of_earlier_ports_comes_first),
 		T(input_waits_for_the_guest_to_open),
+		T(starved_input_asks_for_a_kick),
 		T(end_of_input_closes_the_host_end),
 		T(input_closed_before_ready_is_never_opened),
 		T(hostile_control_messages_are_ignored),
