@@ -72,7 +72,7 @@ static void read_config(void)
 {
 	int fd = open(GUEST_INIT_CONFIG, O_RDONLY | O_CLOEXEC);
 	struct stat st;
-	char *p, *end;
+	char *p, *end, *next;
 
 	if (fd < 0 || fstat(fd, &st) < 0)
 		die("cannot open " GUEST_INIT_CONFIG ": %s", strerror(errno));
@@ -82,9 +82,11 @@ static void read_config(void)
 	close(fd);
 	config[st.st_size] = '\0';
 	/* NUL-separated "key=value" records. */
-	for (p = config, end = config + st.st_size; p < end;
-	     p += strlen(p) + 1) {
+	for (p = config, end = config + st.st_size; p < end; p = next) {
 		char *v = strchr(p, '=');
+
+		/* The record's end, before its '=' becomes a NUL. */
+		next = p + strlen(p) + 1;
 
 		if (!v)
 			continue;
