@@ -3,7 +3,6 @@
 #include "vmm/host_console.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
 #include <string.h>
@@ -265,12 +264,6 @@ int host_console_start(struct host_console *hc)
 void host_console_capture(struct host_console *hc)
 {
 	hc->captured = true;
-}
-
-int host_console_open_log(struct host_console *hc, const char *path)
-{
-	hc->log_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	return hc->log_fd < 0 ? -errno : 0;
 }
 
 void host_console_print_tail(struct host_console *hc, int fd,

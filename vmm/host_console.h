@@ -55,7 +55,7 @@ struct host_console {
 	 * of the last bytes, shown when a captured run fails.
 	 */
 	bool captured;
-	int log_fd;
+	int log_fd; /* --console-log; closed with the console */
 	char tail[HOST_CONSOLE_TAIL];
 	size_t tail_pos;
 	bool tail_wrapped;
@@ -74,8 +74,6 @@ void host_console_attach(struct host_console *hc,
  * no Ctrl-A escapes.
  */
 void host_console_capture(struct host_console *hc);
-/* Copies all console output into a new file at path; 0 or -errno. */
-int host_console_open_log(struct host_console *hc, const char *path);
 /* Writes the last `lines` lines of console output to fd. */
 void host_console_print_tail(struct host_console *hc, int fd,
 			     unsigned int lines);

@@ -65,6 +65,22 @@ static char *build_cmdline(const struct vm_config *cfg)
 	return s;
 }
 
+/* Before the VM exists, like every other file the user names. */
+static int open_console_log(struct vm *vm, const struct vm_config *cfg)
+{
+	if (!cfg->console_log)
+		return 0;
+	vm->console_log_fd =
+		open(cfg->console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		     0644);
+	if (vm->console_log_fd < 0) {
+		log_error("--console-log '%s': %s", cfg->console_log,
+			  strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* The initramfs of a --rootfs run, built for this kernel. */
 static int build_rootfs_initrd(const struct vm_config *cfg,
 			       const struct file_buf *kernel, struct cpio *out)
@@ -72,9 +88,12 @@ static int build_rootfs_initrd(const struct vm_config *cfg,
 	struct stat st;
 	char err[512];
 
-	if (stat(cfg->rootfs, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		log_error("--rootfs '%s': %s", cfg->rootfs,
-			  errno ? strerror(errno) : "not a directory");
+	if (stat(cfg->rootfs, &st) < 0) {
+		log_error("--rootfs '%s': %s", cfg->rootfs, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_error("--rootfs '%s': not a directory", cfg->rootfs);
 		return -1;
 	}
 	if (guest_init_build(cfg, kernel->data, kernel->len, out, err,
@@ -101,7 +120,7 @@ int vm_load(struct vm *vm, const struct vm_config *cfg)
 	vm->kvm_fd = vm->vm_fd = -1;
 	vm->loop.epfd = vm->loop.wakefd = -1;
 	vm->console.wake_src.fd = -1;
-	vm->console.log_fd = -1;
+	vm->console.log_fd = vm->console_log_fd = -1;
 	vm->signal_src.fd = vm->timeout_src.fd = -1;
 	atomic_init(&vm->exit_status, -1);
 	vm->pio.name = "port I/O";
@@ -111,7 +130,7 @@ int vm_load(struct vm *vm, const struct vm_config *cfg)
 	    (cfg->initrd && kernel_file_read(cfg->initrd, "initrd", &initrd)) ||
 	    (cfg->rootfs &&
 	     build_rootfs_initrd(cfg, &kernel, &rootfs_initrd)) ||
-	    platform_check_virtio(cfg) ||
+	    open_console_log(vm, cfg) || platform_check_virtio(cfg) ||
 	    platform_open_disks(&vm->platform, cfg) ||
 	    platform_open_nets(&vm->platform, cfg) ||
 	    platform_open_shares(&vm->platform, cfg))
@@ -394,14 +413,8 @@ int vm_create(struct vm *vm)
 				STDOUT_FILENO);
 	if (err)
 		return kvm_fail("setting up the console", err);
-	if (vm->cfg->console_log) {
-		err = host_console_open_log(&vm->console, vm->cfg->console_log);
-		if (err) {
-			log_error("--console-log '%s': %s",
-				  vm->cfg->console_log, strerror(-err));
-			return -1;
-		}
-	}
+	vm->console.log_fd = vm->console_log_fd;
+	vm->console_log_fd = -1;
 	vm->events = (struct guest_event_sink){ on_guest_event, vm };
 	vm->console.watch.events = vm->events;
 	vm->console.quit = on_quit;
@@ -512,6 +525,8 @@ void vm_destroy(struct vm *vm)
 		close(vm->signal_src.fd);
 	if (vm->timeout_src.fd >= 0)
 		close(vm->timeout_src.fd);
+	if (vm->console_log_fd >= 0)
+		close(vm->console_log_fd);
 	evloop_destroy(&vm->loop);
 	for (unsigned int i = 0; i < vm->mem.nr_regions; i++)
 		munmap(vm->mem.region[i].host, vm->mem.region[i].size);

@@ -43,6 +43,7 @@ struct vm {
 	struct iobus pio, mmio;
 	struct evloop loop;
 	struct host_console console;
+	int console_log_fd; /* until the console takes it */
 	struct kvm_irq irq;
 	struct hv hv;
 	struct platform platform;

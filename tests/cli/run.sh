@@ -33,6 +33,12 @@ check version 0 '' -- --version
 grep -q '^kestrel [0-9]' "$tmp/out" || { echo "FAIL version: '$(cat "$tmp/out")'"; failed=$((failed + 1)); }
 check run-help 0 '' -- run --help
 
+check command-without-rootfs 125 "give --rootfs DIR" -- run -k "$kernel" -- true
+check rootfs-missing 125 "--rootfs '/nonexistent': No such file or directory" -- run -k "$kernel" --rootfs /nonexistent -- true
+check rootfs-not-a-directory 125 "--rootfs '/etc/hostname': not a directory" -- run -k "$kernel" --rootfs /etc/hostname -- true
+check rootfs-with-initrd 125 "leave out --initrd" -- run -k "$kernel" -i /etc/hostname --rootfs / -- true
+check console-log-unwritable 125 "--console-log '/nonexistent/log': No such file or directory" -- run -k "$kernel" --console-log /nonexistent/log
+check rootfs-tag-taken 125 "tag 'kestrel-root' is the root's" -- run -k "$kernel" --share /tmp,tag=kestrel-root --rootfs / -- true
 check no-args 125 'no command given' --
 check unknown-command 125 "unknown command 'boot'" -- boot
 check unknown-long-option 125 "unknown option '--frobnicate'" -- run --frobnicate
