@@ -15,7 +15,7 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -pthread -I. \
 FUZZ_LDLIBS := -laio -lpthread -lm
 
 FUZZ_TARGETS := fuzz_virtqueue fuzz_virtio_blk fuzz_pci_config \
-	fuzz_virtio_mmio fuzz_virtio_net fuzz_virtio_fs
+	fuzz_virtio_mmio fuzz_virtio_net fuzz_virtio_fs fuzz_virtio_ports
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 
 # Everything under test, plus the fake guest the targets share.
@@ -36,6 +36,7 @@ FUZZ_LIB_SRCS := \
 	devices/virtio/mmio.c \
 	devices/virtio/net.c \
 	devices/virtio/fs.c \
+	devices/virtio/ports.c \
 	devices/fs/passthrough.c \
 	tests/fuzz/fuzz_guest.c
 FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
