@@ -16,13 +16,13 @@ secs=${1:-60}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-build}
 cd "$root" || exit 1
-targets=${*:-fuzz_virtqueue fuzz_virtio_blk fuzz_pci_config fuzz_virtio_mmio fuzz_virtio_net fuzz_virtio_fs}
+targets=${*:-fuzz_virtqueue fuzz_virtio_blk fuzz_pci_config fuzz_virtio_mmio fuzz_virtio_net fuzz_virtio_fs fuzz_virtio_ports}
 
 # Largest input worth mutating: header + guest RAM in use, or the ops.
 max_len() {
 	case $1 in
 	fuzz_virtqueue) echo 32768 ;;
-	fuzz_virtio_blk | fuzz_virtio_net) echo 16384 ;;
+	fuzz_virtio_blk | fuzz_virtio_net | fuzz_virtio_ports) echo 16384 ;;
 	fuzz_virtio_fs) echo 8192 ;;
 	fuzz_pci_config | fuzz_virtio_mmio) echo 7168 ;; # 512 ops of 14 bytes
 	*) echo 4096 ;;
