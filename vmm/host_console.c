@@ -120,16 +120,17 @@ static bool flush_pending(struct host_console *hc)
 	return true;
 }
 
-static void read_input(struct host_console *hc)
+/* Reads a chunk of stdin and hands it on; false if none was read. */
+static bool read_input(struct host_console *hc)
 {
 	ssize_t n;
 
 	if (hc->in_eof || !flush_pending(hc))
-		return;
+		return false;
 	n = read(hc->in_fd, hc->pending, sizeof(hc->pending));
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
-			return;
+			return false;
 		log_warn("reading stdin: %s", strerror(errno));
 		n = 0;
 	}
@@ -139,12 +140,24 @@ static void read_input(struct host_console *hc)
 		hc->in_eof = true;
 		if (hc->eof)
 			hc->eof(hc->dev);
-		return;
+		return false;
 	}
 	if (hc->raw)
 		n = filter_escapes(hc, hc->pending, n);
 	hc->pending_len = n;
 	flush_pending(hc);
+	return true;
+}
+
+/*
+ * Files and /dev/null cannot be polled, and never block: read on until the
+ * guest has no room, as no readiness event will come to ask again. Its
+ * next "room again" (rx_ready) does.
+ */
+static void read_file_input(struct host_console *hc)
+{
+	while (read_input(hc) && !hc->pending_len)
+		;
 }
 
 static void on_input(struct ev_source *src, uint32_t events)
@@ -171,8 +184,7 @@ static void on_wake(struct ev_source *src, uint32_t events)
 		set_input_interest(hc, true);
 		return;
 	}
-	/* Files and /dev/null cannot be polled; they never block either. */
-	read_input(hc);
+	read_file_input(hc);
 }
 
 void host_console_rx_ready(void *ctx)
@@ -257,7 +269,7 @@ int host_console_start(struct host_console *hc)
 	if (err != -EPERM)
 		return err;
 	/* A regular file or /dev/null: feed it as the guest takes it. */
-	read_input(hc);
+	read_file_input(hc);
 	return 0;
 }
 
