@@ -501,7 +501,7 @@ int vm_run(struct vm *vm)
 		/* The console was kept off stdout: show why the run failed. */
 		log_error(
 			"the command did not finish; the console's last lines:");
-		host_console_print_tail(&vm->console, STDERR_FILENO, 30);
+		host_console_print_tail(&vm->console, STDERR_FILENO, 60);
 	}
 	return status;
 }
