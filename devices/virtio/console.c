@@ -56,8 +56,8 @@ size_t virtio_console_receive(struct virtio_console *con, const uint8_t *buf,
 {
 	struct virtio_device *vdev = &con->vdev;
 	struct virtqueue *vq = &vdev->vq[RX_QUEUE];
-	size_t done = 0;
-	enum vq_pop_result r;
+	size_t done;
+	bool again;
 
 	pthread_mutex_lock(&vdev->lock);
 	if (!(vdev->status & VIRTIO_STATUS_DRIVER_OK) ||
@@ -66,30 +66,8 @@ size_t virtio_console_receive(struct virtio_console *con, const uint8_t *buf,
 		pthread_mutex_unlock(&vdev->lock);
 		return 0;
 	}
-	vq_new_round(vq);
-	while (done < len && (r = vq_pop(vq, &con->chain)) != VQ_EMPTY) {
-		size_t n = 0;
-
-		if (r == VQ_BROKEN) {
-			virtio_needs_reset(vdev);
-			break;
-		}
-		if (r == VQ_CHAIN)
-			n = iov_from_buf(con->chain.iov + con->chain.nr_out,
-					 con->chain.nr_in, 0, buf + done,
-					 len - done);
-		vq_push(vq, con->chain.head, (uint32_t)n);
-		done += n;
-	}
-	if (done)
-		virtio_interrupt_queue(vdev, RX_QUEUE);
-	/*
-	 * Out of buffers with input left: have the driver kick when it posts
-	 * more (with event idx it does not otherwise), or come back at once
-	 * if it already has, or if the round ran out of budget.
-	 */
-	if (((done < len && vq_kick_on_more(vq)) || vq->yielded) &&
-	    con->rx_ready)
+	done = virtio_receive(vdev, RX_QUEUE, &con->chain, buf, len, &again);
+	if (again && con->rx_ready)
 		con->rx_ready(con->ctx);
 	pthread_mutex_unlock(&vdev->lock);
 	return done;

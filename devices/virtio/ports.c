@@ -255,9 +255,8 @@ size_t virtio_ports_receive(struct virtio_ports *vp, unsigned int id,
 {
 	struct virtio_device *vdev = &vp->vdev;
 	unsigned int q = rx_queue(id);
-	struct virtqueue *vq = &vdev->vq[q];
-	size_t done = 0;
-	enum vq_pop_result r;
+	size_t done;
+	bool again;
 
 	pthread_mutex_lock(&vdev->lock);
 	/* Linux drops what reaches a port no program has open. */
@@ -265,31 +264,9 @@ size_t virtio_ports_receive(struct virtio_ports *vp, unsigned int id,
 		pthread_mutex_unlock(&vdev->lock);
 		return 0;
 	}
-	vq_new_round(vq);
-	while (done < len && (r = vq_pop(vq, &vp->chain)) != VQ_EMPTY) {
-		size_t n = 0;
-
-		if (r == VQ_BROKEN) {
-			virtio_needs_reset(vdev);
-			break;
-		}
-		if (r == VQ_CHAIN)
-			n = iov_from_buf(vp->chain.iov + vp->chain.nr_out,
-					 vp->chain.nr_in, 0, buf + done,
-					 len - done);
-		vq_push(vq, vp->chain.head, (uint32_t)n);
-		done += n;
-	}
-	if (done)
-		virtio_interrupt_queue(vdev, q);
-	/*
-	 * Out of buffers with input left: have the driver kick when it posts
-	 * more (with event idx it does not otherwise), or come back at once
-	 * if it already has, or if the round ran out of budget.
-	 */
-	if ((done < len && vq_kick_on_more(vq)) || vq->yielded)
-		if (vp->port[id].rx_ready)
-			vp->port[id].rx_ready(vp->port[id].ctx);
+	done = virtio_receive(vdev, q, &vp->chain, buf, len, &again);
+	if (again && vp->port[id].rx_ready)
+		vp->port[id].rx_ready(vp->port[id].ctx);
 	pthread_mutex_unlock(&vdev->lock);
 	return done;
 }

@@ -8,6 +8,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "devices/virtio/iov.h"
 #include "vmm/log.h"
 
 static bool live(const struct virtio_device *vdev)
@@ -181,4 +182,38 @@ void virtio_config_copy(const void *config, uint32_t config_size, uint32_t off,
 	if (off < config_size)
 		memcpy(buf, (const uint8_t *)config + off,
 		       len < config_size - off ? len : config_size - off);
+}
+
+size_t virtio_receive(struct virtio_device *vdev, unsigned int q,
+		      struct vq_chain *chain, const uint8_t *buf, size_t len,
+		      bool *again)
+{
+	struct virtqueue *vq = &vdev->vq[q];
+	size_t done = 0;
+	enum vq_pop_result r;
+
+	vq_new_round(vq);
+	while (done < len && (r = vq_pop(vq, chain)) != VQ_EMPTY) {
+		size_t n = 0;
+
+		if (r == VQ_BROKEN) {
+			virtio_needs_reset(vdev);
+			*again = false;
+			return done;
+		}
+		if (r == VQ_CHAIN)
+			n = iov_from_buf(chain->iov + chain->nr_out,
+					 chain->nr_in, 0, buf + done,
+					 len - done);
+		vq_push(vq, chain->head, (uint32_t)n);
+		done += n;
+	}
+	if (done)
+		virtio_interrupt_queue(vdev, q);
+	/*
+	 * With event idx a driver kicks only when asked to: input left and
+	 * no buffers means asking, so the rest is not stranded.
+	 */
+	*again = (done < len && vq_kick_on_more(vq)) || vq->yielded;
+	return done;
 }

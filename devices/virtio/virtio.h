@@ -98,6 +98,17 @@ void virtio_kick(struct virtio_device *vdev, unsigned int q);
 
 /* For device types: interrupts, when the driver asked for them. */
 void virtio_interrupt_queue(struct virtio_device *vdev, unsigned int q);
+/*
+ * Host bytes for receive queue q (vdev locked, queue live): fills the
+ * driver's buffers, chain after chain, with what fits; returns how much.
+ * *again asks the caller to offer the rest soon: buffers arrived after
+ * the ring ran dry, or the round's budget ran out. Otherwise the driver
+ * has been asked to kick when it posts more.
+ */
+size_t virtio_receive(struct virtio_device *vdev, unsigned int q,
+		      struct vq_chain *chain, const uint8_t *buf, size_t len,
+		      bool *again);
+
 /* The ring is broken: stop, and tell the driver to reset the device. */
 void virtio_needs_reset(struct virtio_device *vdev);
 
