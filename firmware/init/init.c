@@ -44,15 +44,20 @@ static unsigned short rows, cols;
 static const char *mods[MAX_ITEMS], *envs[MAX_ITEMS], *args[MAX_ITEMS + 1];
 static unsigned int nr_mods, nr_envs, nr_args;
 
+static void vsay(const char *fmt, va_list ap)
+{
+	fputs("kestrel-init: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 static void say(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("kestrel-init: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* Ends init, and so the run: the kernel panics and kestrel reports it. */
@@ -60,11 +65,9 @@ static void die(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("kestrel-init: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(1);
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/virtio/virtio.h"
 #include "vmm/log.h"
 
 bool fuzz_verbose;
@@ -170,3 +171,19 @@ void fuzz_guest_run_ready(struct fuzz_guest *g)
 			src->handler(src, evs[i].events);
 	}
 }
+
+static void null_interrupt_queue(struct virtio_device *vdev, unsigned int q)
+{
+	(void)vdev;
+	(void)q;
+}
+
+static void null_interrupt_config(struct virtio_device *vdev)
+{
+	(void)vdev;
+}
+
+const struct virtio_transport_ops fuzz_null_transport = {
+	.interrupt_queue = null_interrupt_queue,
+	.interrupt_config = null_interrupt_config,
+};

@@ -53,6 +53,10 @@ bool fuzz_guest_contains(const struct fuzz_guest *g, const void *p, size_t len);
 void fuzz_touch_iov(const struct fuzz_guest *g, const struct iovec *iov,
 		    unsigned int nr_out, unsigned int nr_in, size_t *budget);
 
+struct virtio_transport_ops;
+/* A transport for devices driven directly: interrupts go nowhere. */
+extern const struct virtio_transport_ops fuzz_null_transport;
+
 /* Reports an oracle violation (with printf-style detail) and aborts. */
 void fuzz_fail(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));

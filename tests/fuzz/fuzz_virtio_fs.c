@@ -68,22 +68,6 @@ int fallocate(int fd, int mode, off_t off, off_t len)
 	return (int)syscall(SYS_fallocate, fd, mode, off, len);
 }
 
-static void fake_interrupt_queue(struct virtio_device *vdev, unsigned int q)
-{
-	(void)vdev;
-	(void)q;
-}
-
-static void fake_interrupt_config(struct virtio_device *vdev)
-{
-	(void)vdev;
-}
-
-static const struct virtio_transport_ops fake_transport = {
-	.interrupt_queue = fake_interrupt_queue,
-	.interrupt_config = fake_interrupt_config,
-};
-
 static void put_file(const char *dir, const char *name, const char *text)
 {
 	char p[8192];
@@ -166,7 +150,7 @@ static void open_share(struct virtio_fs *fs, const char *dir, bool ro)
 	if (virtio_fs_open(fs, dir, ro ? "ro" : "rw", ro, err, sizeof(err)) ||
 	    virtio_fs_setup(fs, &guest.hv))
 		fuzz_fail("virtio-fs on %s: %s", dir, err);
-	fs->vdev.transport = &fake_transport;
+	fs->vdev.transport = &fuzz_null_transport;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -98,22 +98,6 @@ static const struct net_backend_ops fb_ops = {
 
 static struct net_backend fake_backend = { .ops = &fb_ops };
 
-static void fake_interrupt_queue(struct virtio_device *vdev, unsigned int q)
-{
-	(void)vdev;
-	(void)q;
-}
-
-static void fake_interrupt_config(struct virtio_device *vdev)
-{
-	(void)vdev;
-}
-
-static const struct virtio_transport_ops fake_transport = {
-	.interrupt_queue = fake_interrupt_queue,
-	.interrupt_config = fake_interrupt_config,
-};
-
 static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -123,7 +107,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_guest_init(&guest);
 	if (virtio_net_init(&net, mac, &fake_backend, &guest.hv))
 		fuzz_fail("virtio_net_init");
-	net.vdev.transport = &fake_transport;
+	net.vdev.transport = &fuzz_null_transport;
 	return 0;
 }
 

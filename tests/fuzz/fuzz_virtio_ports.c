@@ -47,22 +47,6 @@ static void rx_ready(void *ctx)
 	(void)ctx;
 }
 
-static void fake_interrupt_queue(struct virtio_device *vdev, unsigned int q)
-{
-	(void)vdev;
-	(void)q;
-}
-
-static void fake_interrupt_config(struct virtio_device *vdev)
-{
-	(void)vdev;
-}
-
-static const struct virtio_transport_ops fake_transport = {
-	.interrupt_queue = fake_interrupt_queue,
-	.interrupt_config = fake_interrupt_config,
-};
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const struct virtio_port p[VIRTIO_PORTS_MAX] = {
@@ -77,7 +61,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_guest_init(&guest);
 	if (virtio_ports_init(&ports, &guest.hv, p, VIRTIO_PORTS_MAX))
 		fuzz_fail("virtio_ports_init");
-	ports.vdev.transport = &fake_transport;
+	ports.vdev.transport = &fuzz_null_transport;
 	return 0;
 }
 
