@@ -68,7 +68,7 @@ cli-tests: kestrel
 	@tests/cli/run.sh ./kestrel
 
 integration: kestrel
-	@tests/nested/run.sh -w $(CURDIR) tests/integration/run.sh
+	@tests/integration/check.sh
 
 # Compile everything with clang as well, so both compilers stay clean.
 clang-build:

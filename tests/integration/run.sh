@@ -1,10 +1,15 @@
 #!/bin/sh
 # Integration tests: boot real kernels under KVM and check what the guests
 # did. Run on a host with /dev/kvm (tests/nested/run.sh provides one).
-# usage: run.sh [TEST_NAME_PATTERN]
+# usage: run.sh [--resume] [TEST_NAME_PATTERN]
+#   --resume  skip the tests that already have a result in
+#             build/integration/results (from a run whose nested host froze)
+#             and run the rest; the summary covers them all
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
+resume=0
+[ "${1:-}" = --resume ] && { resume=1; shift; }
 pattern=${1:-.}
 
 [ -c /dev/kvm ] || { echo "integration: no /dev/kvm (run through tests/nested/run.sh)" >&2; exit 1; }
@@ -54,28 +59,45 @@ kestrel_backtrace() {
 }
 
 echo "integration: kernel $KERNEL"
-pass=0 failed=
+# One line per event: "start NAME", then "ok NAME" or "FAIL NAME".
+results=$DATA/results
+[ "$resume" = 1 ] || : >"$results"
 for t in $(grep -ho '^test_[a-z0-9_]*' "$here"/t-*.sh | grep -E -- "$pattern"); do
+	if grep -Eqx "(ok|FAIL) $t" "$results"; then
+		continue
+	fi
+	case $(grep -cx "start $t" "$results") in
+	0) ;;
+	1) echo "retry $t: the nested host froze during it" ;;
+	*)
+		echo "FAIL $t: the nested host froze during it twice"
+		echo "FAIL $t" >>"$results"
+		continue
+		;;
+	esac
+	echo "start $t" >>"$results"
 	T=$(mktemp -d "$DATA/$t.XXXXXX")
 	touch "$T/.started"
 	start=$(date +%s)
 	(set -e; "$t") 2>"$T/test-err"
 	if [ $? = 0 ]; then
 		echo "ok   $t ($(($(date +%s) - start))s)"
-		pass=$((pass + 1))
+		echo "ok $t" >>"$results"
 		rm -rf "$T"
 	else
 		echo "FAIL $t ($(($(date +%s) - start))s)"
+		echo "FAIL $t" >>"$results"
 		sed 's/^/     /' "$T/test-err"
 		echo "     --- kestrel stderr:"; tail -n 5 "$T/err" 2>/dev/null | sed 's/^/     /'
 		echo "     --- last console lines:"; tail -n 15 "$T/out" 2>/dev/null | sed 's/^/     /'
 		kestrel_backtrace "$T"
 		echo "     (everything is in $T)"
-		failed="$failed $t"
 	fi
 done
+pass=$(grep -c '^ok ' "$results")
+failed=$(sed -n 's/^FAIL //p' "$results" | tr '\n' ' ')
 if [ -n "$failed" ]; then
-	echo "integration: $pass passed, failed:$failed"
+	echo "integration: $pass passed, failed: $failed"
 	exit 1
 fi
 echo "integration: all $pass passed"

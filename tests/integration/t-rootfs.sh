@@ -49,6 +49,18 @@ test_rootfs_bulk_stdin_and_stdout() {
 	got_out=$(tail -n +2 "$T/out" | sha256sum | cut -d' ' -f1)
 	[ "$got_in" = "$want_in" ] || fail "stdin reached the guest as $got_in, sent $want_in"
 	[ "$got_out" = "$want_out" ] || fail "10 MiB of stdout came back as $got_out, expected $want_out"
+
+	# The same through pipes on both sides, as in a shell pipeline.
+	cat "$T/stdin" | {
+		st=0
+		$GUARD "$KESTREL" run --timeout "${VM_TIMEOUT:-240}" -k "$KERNEL" \
+			--rootfs / -- sha256sum 2>"$T/err" || st=$?
+		echo "$st" >"$T/piped-status"
+	} | cat >"$T/piped-out"
+	status=$(cat "$T/piped-status")
+	expect_status 0
+	got=$(cut -d' ' -f1 "$T/piped-out")
+	[ "$got" = "$want_in" ] || fail "stdin through a pipe reached the guest as $got, sent $want_in"
 }
 
 test_rootfs_leaves_the_host_tree_unchanged() {

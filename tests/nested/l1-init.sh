@@ -35,6 +35,8 @@ disk=
 # real host can read it after the run.
 echo "$wdir/.nested/core.%e.%p" >/proc/sys/kernel/core_pattern
 ulimit -c unlimited
+# Proof of life for the harness outside, which stops a frozen nested host.
+(while :; do : >"/host$wdir/.nested/heartbeat"; sleep 10; done) &
 if [ -e /dev/kvm ]; then
 	env -i NESTED_DISK=$disk PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root TERM=dumb LANG=C.UTF-8 KESTREL_NESTED=1 \

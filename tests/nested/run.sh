@@ -10,7 +10,8 @@
 #   -f  use the nested host even when /dev/kvm exists (to test the harness)
 #   -d  give the nested host DISK (a raw image) as its /dev/vda; with
 #       /dev/kvm here, the command gets NESTED_DISK=DISK instead
-# Exit status: the command's, or 125 when the nested host itself failed.
+# Exit status: the command's, 124 when the nested host froze (see below),
+# or 125 when it failed otherwise.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -67,8 +68,15 @@ rm -f "$script.status"
 # The command's output comes through COM1; the nested host's own kernel log
 # goes to COM2, a file, so a run that hangs can be diagnosed. A hung nested
 # host is stopped after NESTED_TIMEOUT seconds rather than left to hang CI.
+# It also touches .nested/heartbeat every 10 s; emulated SVM has rare
+# freezes in which the whole nested host stops (its clock too, so nothing
+# inside it can notice): a heartbeat older than NESTED_HANG_S seconds
+# (default 240) stops it early, with status 124.
 limit=${NESTED_TIMEOUT:-2400}
+hang=${NESTED_HANG_S:-240}
 klog=$state/l1-kernel.log
+beat=$state/heartbeat
+rm -f "$beat"
 echo "nested: no usable /dev/kvm here; running under nested KVM in a QEMU (TCG) host" >&2
 qstatus=0
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 -M q35 -accel tcg,thread=multi -cpu max -smp 2 \
@@ -78,7 +86,24 @@ timeout --foreground -k 10 "$limit" qemu-system-x86_64 -M q35 -accel tcg,thread=
 	-append "console=ttyS1 loglevel=6 edd=off panic=-1 nested.wdir=$wdir nested.script=$script" \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$wdir,mount_tag=work,security_model=none" $drive \
-	</dev/null || qstatus=$?
+	</dev/null &
+qpid=$!
+frozen=0
+while kill -0 "$qpid" 2>/dev/null; do
+	sleep 5
+	if [ -e "$beat" ] && [ $(($(date +%s) - $(stat -c %Y "$beat" 2>/dev/null || date +%s))) -gt "$hang" ]; then
+		frozen=1
+		kill "$qpid" 2>/dev/null
+		break
+	fi
+done
+wait "$qpid" || qstatus=$?
+if [ "$frozen" = 1 ]; then
+	echo "nested: the nested host froze (no heartbeat for $hang s) and was stopped; the end of its kernel log:" >&2
+	tail -n 20 "$klog" | sed 's/^/nested:   /' >&2
+	rm -f "$script" "$script.status"
+	exit 124
+fi
 if [ "$qstatus" = 124 ] || [ "$qstatus" = 137 ]; then
 	echo "nested: the nested host did not finish within $limit s (NESTED_TIMEOUT); the end of its kernel log:" >&2
 	tail -n 40 "$klog" | sed 's/^/nested:   /' >&2
