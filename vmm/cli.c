@@ -59,7 +59,7 @@ const char cli_usage[] =
 	"                       virtio-mmio, found through ACPI, at most 10)\n"
 	"      --rootfs DIR     boot with host directory DIR (e.g. /) as the\n"
 	"                       guest's root, read-only, with throwaway writable\n"
-	"                       layers on /etc /var /root /home /tmp /run;\n"
+	"                       layers on /etc /var /root /home /tmp, fresh /run;\n"
 	"                       kestrel brings the initramfs and init\n"
 	"      --console-log FILE\n"
 	"                       also write everything the console shows to FILE\n"

@@ -180,40 +180,42 @@ static void mount_root(void)
 /*
  * The root is read-only: what programs write goes to a tmpfs layered over
  * the directories they write to, and is gone when the guest powers off.
+ * /tmp is layered too rather than fresh, so that a working directory
+ * beneath it is still there; /run is the guest's own.
  */
 static void mount_overlays(void)
 {
-	static const char *const layered[] = { "etc", "var", "root", "home" };
-	static const char *const fresh[] = { "tmp", "run" };
-	char dir[256], opts[1024];
+	static const char *const layered[] = { "etc", "var", "root", "home",
+					       "tmp" };
+	char dir[256], upper[256], work[256], opts[1024];
+	struct stat st;
 
 	mount_or_die("tmpfs", OVERLAYS, "tmpfs", 0, "mode=0755");
 	for (size_t i = 0; i < sizeof(layered) / sizeof(layered[0]); i++) {
 		const char *d = layered[i];
 
 		snprintf(dir, sizeof(dir), NEWROOT "/%s", d);
-		if (!is_dir(dir))
+		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
-		snprintf(opts, sizeof(opts), OVERLAYS "/%s", d);
-		mkdir(opts, 0755);
-		snprintf(opts, sizeof(opts), OVERLAYS "/%s/upper", d);
-		mkdir(opts, 0755);
-		snprintf(opts, sizeof(opts), OVERLAYS "/%s/work", d);
-		mkdir(opts, 0755);
+		snprintf(upper, sizeof(upper), OVERLAYS "/%s", d);
+		mkdir(upper, 0755);
+		snprintf(upper, sizeof(upper), OVERLAYS "/%s/upper", d);
+		snprintf(work, sizeof(work), OVERLAYS "/%s/work", d);
+		mkdir(upper, 0755);
+		mkdir(work, 0755);
+		/* The layered directory keeps its owner and mode (1777). */
+		if (chown(upper, st.st_uid, st.st_gid) < 0 ||
+		    chmod(upper, st.st_mode & 07777) < 0)
+			say("cannot set the mode of %s: %s", dir,
+			    strerror(errno));
 		snprintf(opts, sizeof(opts),
-			 "lowerdir=%s,upperdir=" OVERLAYS
-			 "/%s/upper,workdir=" OVERLAYS "/%s/work",
-			 dir, d, d);
+			 "lowerdir=%s,upperdir=%s,workdir=%s", dir, upper,
+			 work);
 		mount_or_die("overlay", dir, "overlay", 0, opts);
 	}
-	for (size_t i = 0; i < sizeof(fresh) / sizeof(fresh[0]); i++) {
-		snprintf(dir, sizeof(dir), NEWROOT "/%s", fresh[i]);
-		if (is_dir(dir))
-			mount_or_die("tmpfs", dir, "tmpfs",
-				     MS_NOSUID | MS_NODEV,
-				     !strcmp(fresh[i], "tmp") ? "mode=1777" :
-								"mode=0755");
-	}
+	if (is_dir(NEWROOT "/run"))
+		mount_or_die("tmpfs", NEWROOT "/run", "tmpfs",
+			     MS_NOSUID | MS_NODEV, "mode=0755");
 }
 
 static void mount_api_filesystems(void)
