@@ -187,3 +187,41 @@ const struct virtio_transport_ops fuzz_null_transport = {
 	.interrupt_queue = null_interrupt_queue,
 	.interrupt_config = null_interrupt_config,
 };
+
+void fuzz_bring_up(struct virtio_device *v, unsigned int nr_queues,
+		   uint16_t qsize, uint64_t features, uint64_t stride)
+{
+	const uint8_t up = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+			   VIRTIO_STATUS_FEATURES_OK;
+
+	virtio_set_status(v, 0);
+	virtio_set_status(v, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	v->driver_features = features & virtio_offered_features(v);
+	virtio_set_status(v, up);
+	for (unsigned int q = 0; q < nr_queues; q++) {
+		uint64_t base = FUZZ_RAM_GPA + q * stride;
+
+		v->vq[q].size = qsize;
+		v->vq[q].desc_gpa = base;
+		v->vq[q].avail_gpa = base + 16ULL * qsize;
+		v->vq[q].used_gpa =
+			(v->vq[q].avail_gpa + 6 + 2ULL * qsize + 3) & ~3ULL;
+		virtio_enable_queue(v, q);
+	}
+	virtio_set_status(v, up | VIRTIO_STATUS_DRIVER_OK);
+}
+
+void fuzz_move_avail(struct fuzz_guest *g, struct virtio_device *vdev,
+		     unsigned int q, uint8_t step)
+{
+	uint64_t gpa = vdev->vq[q].avail_gpa + 2;
+	uint8_t *p;
+	uint16_t idx;
+
+	if (!step || gpa < FUZZ_RAM_GPA ||
+	    gpa + 2 > FUZZ_RAM_GPA + FUZZ_RAM_SIZE)
+		return;
+	p = g->ram + (gpa - FUZZ_RAM_GPA);
+	idx = (uint16_t)(fuzz_le16(p) + step);
+	memcpy(p, &idx, 2);
+}

@@ -53,9 +53,21 @@ bool fuzz_guest_contains(const struct fuzz_guest *g, const void *p, size_t len);
 void fuzz_touch_iov(const struct fuzz_guest *g, const struct iovec *iov,
 		    unsigned int nr_out, unsigned int nr_in, size_t *budget);
 
+struct virtio_device;
 struct virtio_transport_ops;
 /* A transport for devices driven directly: interrupts go nowhere. */
 extern const struct virtio_transport_ops fuzz_null_transport;
+
+/*
+ * Resets vdev and brings it up to DRIVER_OK with the given features and
+ * nr_queues queues of qsize, queue q's rings packed (descriptors, avail,
+ * used) from FUZZ_RAM_GPA + q * stride. vdev locked.
+ */
+void fuzz_bring_up(struct virtio_device *vdev, unsigned int nr_queues,
+		   uint16_t qsize, uint64_t features, uint64_t stride);
+/* The "driver" moves queue q's avail->idx on by step, if it is in RAM. */
+void fuzz_move_avail(struct fuzz_guest *g, struct virtio_device *vdev,
+		     unsigned int q, uint8_t step);
 
 /* Reports an oracle violation (with printf-style detail) and aborts. */
 void fuzz_fail(const char *fmt, ...)

@@ -111,46 +111,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static uint64_t ring_base(unsigned int q)
-{
-	return FUZZ_RAM_GPA + (q == VIRTIO_NET_TX_QUEUE ? TX_RINGS : 0);
-}
-
-static void bring_up(uint16_t qsize, uint64_t features)
-{
-	struct virtio_device *v = &net.vdev;
-	const uint8_t up = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-			   VIRTIO_STATUS_FEATURES_OK;
-
-	virtio_set_status(v, 0);
-	virtio_set_status(v, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	v->driver_features = features & virtio_offered_features(v);
-	virtio_set_status(v, up);
-	for (unsigned int q = 0; q < 2; q++) {
-		uint64_t base = ring_base(q);
-
-		v->vq[q].size = qsize;
-		v->vq[q].desc_gpa = base;
-		v->vq[q].avail_gpa = base + 16ULL * qsize;
-		v->vq[q].used_gpa =
-			(v->vq[q].avail_gpa + 6 + 2ULL * qsize + 3) & ~3ULL;
-		virtio_enable_queue(v, q);
-	}
-	virtio_set_status(v, up | VIRTIO_STATUS_DRIVER_OK);
-}
-
-static void move_avail(unsigned int q, uint8_t step)
-{
-	uint64_t gpa = net.vdev.vq[q].avail_gpa + 2;
-	uint8_t *p;
-
-	if (!step || gpa + 2 > FUZZ_RAM_GPA + FUZZ_RAM_SIZE)
-		return;
-	p = guest.ram + (gpa - FUZZ_RAM_GPA);
-	uint16_t idx = (uint16_t)(fuzz_le16(p) + step);
-	memcpy(p, &idx, 2);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint16_t qsize;
@@ -179,14 +139,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	budget = TOUCH_BUDGET;
 
 	pthread_mutex_lock(&net.vdev.lock);
-	bring_up(qsize, features);
+	fuzz_bring_up(&net.vdev, 2, qsize, features, TX_RINGS);
 	for (unsigned int r = 0; r < rounds; r++) {
 		virtio_kick(&net.vdev, VIRTIO_NET_TX_QUEUE);
 		virtio_kick(&net.vdev, VIRTIO_NET_RX_QUEUE);
-		move_avail(VIRTIO_NET_TX_QUEUE, data[3]);
-		move_avail(VIRTIO_NET_RX_QUEUE, data[3]);
+		fuzz_move_avail(&guest, &net.vdev, VIRTIO_NET_TX_QUEUE,
+				data[3]);
+		fuzz_move_avail(&guest, &net.vdev, VIRTIO_NET_RX_QUEUE,
+				data[3]);
 		if ((data[1] & 8) && r + 1 < rounds)
-			bring_up(qsize, features);
+			fuzz_bring_up(&net.vdev, 2, qsize, features, TX_RINGS);
 	}
 	virtio_set_status(&net.vdev, 0);
 	pthread_mutex_unlock(&net.vdev.lock);

@@ -65,42 +65,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static void bring_up(uint16_t qsize, uint64_t features)
-{
-	struct virtio_device *v = &ports.vdev;
-	const uint8_t up = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-			   VIRTIO_STATUS_FEATURES_OK;
-
-	virtio_set_status(v, 0);
-	virtio_set_status(v, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	v->driver_features = features & virtio_offered_features(v);
-	virtio_set_status(v, up);
-	for (unsigned int q = 0; q < NR_QUEUES; q++) {
-		uint64_t base = FUZZ_RAM_GPA + q * RING_STRIDE;
-
-		v->vq[q].size = qsize;
-		v->vq[q].desc_gpa = base;
-		v->vq[q].avail_gpa = base + 16ULL * qsize;
-		v->vq[q].used_gpa =
-			(v->vq[q].avail_gpa + 6 + 2ULL * qsize + 3) & ~3ULL;
-		virtio_enable_queue(v, q);
-	}
-	virtio_set_status(v, up | VIRTIO_STATUS_DRIVER_OK);
-}
-
-static void move_avail(unsigned int q, uint8_t step)
-{
-	uint64_t gpa = ports.vdev.vq[q].avail_gpa + 2;
-	uint8_t *p;
-	uint16_t idx;
-
-	if (!step || gpa + 2 > FUZZ_RAM_GPA + FUZZ_RAM_SIZE)
-		return;
-	p = guest.ram + (gpa - FUZZ_RAM_GPA);
-	idx = (uint16_t)(fuzz_le16(p) + step);
-	memcpy(p, &idx, 2);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t input[16] = "0123456789abcdef";
@@ -125,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ports.nr_ports = VIRTIO_PORTS_MAX;
 	for (unsigned int i = 0; i < VIRTIO_PORTS_MAX; i++)
 		ports.port[i].host_closed = false;
-	bring_up(qsize, features);
+	fuzz_bring_up(&ports.vdev, NR_QUEUES, qsize, features, RING_STRIDE);
 	pthread_mutex_unlock(&ports.vdev.lock);
 	for (unsigned int r = 0; r < rounds; r++) {
 		unsigned int port = (data[4] >> 4) & 3;
@@ -143,9 +107,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			virtio_ports_close_input(&ports, port);
 		pthread_mutex_lock(&ports.vdev.lock);
 		for (unsigned int q = 0; q < NR_QUEUES; q++)
-			move_avail(q, data[5]);
+			fuzz_move_avail(&guest, &ports.vdev, q, data[5]);
 		if ((data[4] & 128) && r + 1 < rounds)
-			bring_up(qsize, features);
+			fuzz_bring_up(&ports.vdev, NR_QUEUES, qsize, features,
+				      RING_STRIDE);
 		pthread_mutex_unlock(&ports.vdev.lock);
 	}
 	pthread_mutex_lock(&ports.vdev.lock);
