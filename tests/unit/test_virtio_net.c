@@ -10,39 +10,13 @@
 #include <stdlib.h>
 
 #include "devices/virtio/net.h"
-#include "vmm/evloop.h"
-#include "vmm/guest_mem.h"
-#include "vmm/hv.h"
+#include "fake_driver.h"
 
-#define MiB (1ULL << 20)
-#define RAM_GPA 0x10000ULL
-#define RAM_SIZE (2 * MiB)
-#define RAM_END (RAM_GPA + RAM_SIZE)
-#define QSIZE 16
 #define F(bit) (1ULL << (bit))
-#define STATUS_UP                                           \
-	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | \
-	 VIRTIO_STATUS_FEATURES_OK)
 #define RX VIRTIO_NET_RX_QUEUE
 #define TX VIRTIO_NET_TX_QUEUE
-
-/* Ring layout per queue: descriptors, avail, used, 4 KiB apart. */
-static uint64_t desc_gpa(unsigned int q)
-{
-	return RAM_GPA + q * 0x4000;
-}
-
-static uint64_t avail_gpa(unsigned int q)
-{
-	return desc_gpa(q) + 0x1000;
-}
-
-static uint64_t used_gpa(unsigned int q)
-{
-	return desc_gpa(q) + 0x2000;
-}
-
-#define DATA_GPA (RAM_GPA + 0x10000)
+#define QSIZE FD_QSIZE
+#define RAM_END FD_RAM_END
 
 struct fake_backend {
 	struct net_backend be;
@@ -59,15 +33,9 @@ struct fake_backend {
 };
 
 struct fixture {
-	struct evloop loop;
-	struct guest_mem gm;
-	uint8_t *ram;
-	struct hv hv;
+	struct fake_driver fd;
 	struct virtio_net net;
 	struct fake_backend fb;
-	unsigned int irqs[2], config_irqs;
-	uint16_t avail_idx[2], next_desc[2], used_seen[2];
-	uint64_t next_data;
 };
 
 static bool fb_send(struct net_backend *be, const struct iovec *iov,
@@ -134,75 +102,18 @@ static const struct net_backend_ops fb_ops = {
 	.destroy = fb_destroy,
 };
 
-static int fake_ioeventfd(void *ctx, const struct hv_ioeventfd *io, bool assign)
-{
-	return 0;
-}
-
-static int fake_msi_route(void *ctx, int *gsi, uint64_t addr, uint32_t data)
-{
-	return 0;
-}
-
-static void fake_msi_route_free(void *ctx, int gsi)
-{
-}
-
-static int fake_irqfd(void *ctx, int gsi, int fd, bool assign)
-{
-	return 0;
-}
-
-static void fake_set_irq(void *ctx, uint32_t gsi, int level)
-{
-}
-
-static void count_queue_irq(struct virtio_device *vdev, unsigned int q)
-{
-	struct fixture *fx = vdev->transport_priv;
-
-	assert_true(q < 2);
-	fx->irqs[q]++;
-}
-
-static void count_config_irq(struct virtio_device *vdev)
-{
-	((struct fixture *)vdev->transport_priv)->config_irqs++;
-}
-
-static const struct virtio_transport_ops fake_transport = {
-	.interrupt_queue = count_queue_irq,
-	.interrupt_config = count_config_irq,
-};
-
 static const uint8_t MAC[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
 
-	if (!fx || posix_memalign((void **)&fx->ram, 4096, RAM_SIZE))
+	if (!fx || fd_init(&fx->fd))
 		return -1;
-	memset(fx->ram, 0, RAM_SIZE);
-	if (gm_add_region(&fx->gm, RAM_GPA, RAM_SIZE, fx->ram) ||
-	    evloop_init(&fx->loop))
-		return -1;
-	fx->hv = (struct hv){
-		.mem = &fx->gm,
-		.loop = &fx->loop,
-		.ioeventfd = fake_ioeventfd,
-		.msi_route = fake_msi_route,
-		.msi_route_free = fake_msi_route_free,
-		.irqfd = fake_irqfd,
-		.set_irq = fake_set_irq,
-	};
 	fx->fb.be.ops = &fb_ops;
 	fx->fb.be.offloads = F(VIRTIO_NET_F_CSUM);
-	if (virtio_net_init(&fx->net, MAC, &fx->fb.be, &fx->hv))
+	if (virtio_net_init(&fx->net, MAC, &fx->fb.be, &fx->fd.hv))
 		return -1;
-	fx->net.vdev.transport = &fake_transport;
-	fx->net.vdev.transport_priv = fx;
-	fx->next_data = DATA_GPA;
 	*state = fx;
 	return 0;
 }
@@ -213,21 +124,14 @@ static int teardown(void **state)
 
 	virtio_net_destroy(&fx->net);
 	assert_false(fx->fb.attached);
-	evloop_destroy(&fx->loop);
-	free(fx->ram);
+	fd_destroy(&fx->fd);
 	free(fx);
 	return 0;
 }
 
 static uint8_t *hva(struct fixture *fx, uint64_t gpa, uint64_t len)
 {
-	assert_true(gpa >= RAM_GPA && gpa <= RAM_END && len <= RAM_END - gpa);
-	return fx->ram + (gpa - RAM_GPA);
-}
-
-static void w16(struct fixture *fx, uint64_t gpa, uint16_t v)
-{
-	memcpy(hva(fx, gpa, 2), &v, 2);
+	return fd_hva(&fx->fd, gpa, len);
 }
 
 static uint16_t r16(struct fixture *fx, uint64_t gpa)
@@ -238,80 +142,28 @@ static uint16_t r16(struct fixture *fx, uint64_t gpa)
 	return v;
 }
 
-static uint32_t r32(struct fixture *fx, uint64_t gpa)
-{
-	uint32_t v;
-
-	memcpy(&v, hva(fx, gpa, 4), 4);
-	return v;
-}
-
 static uint64_t alloc(struct fixture *fx, uint32_t len)
 {
-	uint64_t gpa = (fx->next_data + 15) & ~15ULL;
-
-	fx->next_data = gpa + len;
-	assert_true(fx->next_data <= RAM_END);
-	return gpa;
+	return fd_alloc(&fx->fd, len);
 }
 
 static void kick(struct fixture *fx, unsigned int q)
 {
-	pthread_mutex_lock(&fx->net.vdev.lock);
-	virtio_kick(&fx->net.vdev, q);
-	pthread_mutex_unlock(&fx->net.vdev.lock);
+	fd_kick(&fx->fd, q);
 }
 
+/* DRIVER_OK runs each queue once; interrupts count from after it. */
 static void bring_up(struct fixture *fx, uint64_t features)
 {
-	struct virtio_device *v = &fx->net.vdev;
-
-	pthread_mutex_lock(&v->lock);
-	virtio_set_status(v, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	v->driver_features =
-		F(VIRTIO_F_VERSION_1) | (features & virtio_offered_features(v));
-	virtio_set_status(v, STATUS_UP);
-	for (unsigned int q = 0; q < 2; q++) {
-		v->vq[q].size = QSIZE;
-		v->vq[q].desc_gpa = desc_gpa(q);
-		v->vq[q].avail_gpa = avail_gpa(q);
-		v->vq[q].used_gpa = used_gpa(q);
-		assert_true(virtio_enable_queue(v, q));
-	}
-	virtio_set_status(v, STATUS_UP | VIRTIO_STATUS_DRIVER_OK);
-	assert_int_equal(v->status, STATUS_UP | VIRTIO_STATUS_DRIVER_OK);
-	pthread_mutex_unlock(&v->lock);
-	/* DRIVER_OK ran each queue once; count from here. */
-	fx->irqs[RX] = fx->irqs[TX] = 0;
+	fd_bring_up(&fx->fd, &fx->net.vdev, features, 2);
 }
 
-struct seg {
-	uint64_t gpa;
-	uint32_t len;
-	bool writable;
-};
+#define seg fd_seg
 
 static uint16_t post(struct fixture *fx, unsigned int q, const struct seg *s,
 		     unsigned int n)
 {
-	uint16_t head = fx->next_desc[q];
-
-	for (unsigned int i = 0; i < n; i++) {
-		uint16_t idx = (uint16_t)((head + i) % QSIZE);
-		struct vring_desc d = {
-			s[i].gpa, s[i].len,
-			(uint16_t)((s[i].writable ? VRING_DESC_F_WRITE : 0) |
-				   (i + 1 < n ? VRING_DESC_F_NEXT : 0)),
-			(uint16_t)((idx + 1) % QSIZE)
-		};
-
-		memcpy(hva(fx, desc_gpa(q) + 16 * idx, 16), &d, 16);
-	}
-	fx->next_desc[q] = (uint16_t)((head + n) % QSIZE);
-	w16(fx, avail_gpa(q) + 4 + 2 * (fx->avail_idx[q] % QSIZE), head);
-	fx->avail_idx[q]++;
-	w16(fx, avail_gpa(q) + 2, fx->avail_idx[q]);
-	return head;
+	return fd_post(&fx->fd, q, s, n);
 }
 
 /* A receive buffer of len bytes; returns its address. */
@@ -325,18 +177,14 @@ static uint64_t post_rx(struct fixture *fx, uint32_t len)
 
 static uint16_t used_idx(struct fixture *fx, unsigned int q)
 {
-	return r16(fx, used_gpa(q) + 2);
+	return fd_used_idx(&fx->fd, q);
 }
 
 /* The next used element of queue q: its id and length. */
 static void next_used(struct fixture *fx, unsigned int q, uint16_t *id,
 		      uint32_t *len)
 {
-	uint64_t e = used_gpa(q) + 4 + 8 * (fx->used_seen[q]++ % QSIZE);
-
-	assert_true(used_idx(fx, q) >= fx->used_seen[q]);
-	*id = (uint16_t)r32(fx, e);
-	*len = r32(fx, e + 4);
+	assert_true(fd_next_used(&fx->fd, q, id, len));
 }
 
 static void fill(uint8_t *p, size_t len, uint8_t seed)
@@ -381,7 +229,7 @@ static void tx_frame_reaches_backend_whole(void **state)
 	next_used(fx, TX, &id, &len);
 	assert_int_equal(id, head);
 	assert_int_equal(len, 0);
-	assert_int_equal(fx->irqs[TX], 1);
+	assert_int_equal(fx->fd.irqs[TX], 1);
 }
 
 static void tx_without_header_is_dropped(void **state)
@@ -436,10 +284,10 @@ static void tx_broken_ring_needs_reset(void **state)
 	struct fixture *fx = *state;
 
 	bring_up(fx, 0);
-	w16(fx, avail_gpa(TX) + 2, QSIZE + 5);
+	fd_w16(&fx->fd, fd_avail(TX) + 2, QSIZE + 5);
 	kick(fx, TX);
 	assert_true(fx->net.vdev.status & VIRTIO_STATUS_NEEDS_RESET);
-	assert_int_equal(fx->config_irqs, 1);
+	assert_int_equal(fx->fd.config_irqs, 1);
 }
 
 /* A frame from the back end: header (num_buffers 0) and pattern. */
@@ -479,7 +327,7 @@ static void rx_merges_buffers_and_counts_them(void **state)
 	assert_memory_equal(hva(fx, b1 + NET_HDR_LEN, 1536 - NET_HDR_LEN),
 			    frame_a + NET_HDR_LEN, 1536 - NET_HDR_LEN);
 	assert_memory_equal(hva(fx, b2, len2), frame_a + 1536, len2);
-	assert_int_equal(fx->irqs[RX], 1);
+	assert_int_equal(fx->fd.irqs[RX], 1);
 }
 
 /* With too few buffers, nothing is used: the frame waits for more. */
@@ -496,7 +344,7 @@ static void rx_waits_for_enough_buffers(void **state)
 	kick(fx, RX);
 	assert_int_equal(used_idx(fx, RX), 0);
 	assert_true(fx->fb.paused);
-	assert_int_equal(fx->irqs[RX], 0);
+	assert_int_equal(fx->fd.irqs[RX], 0);
 	post_rx(fx, 1536);
 	kick(fx, RX);
 	assert_false(fx->fb.paused);
