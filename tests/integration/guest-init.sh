@@ -20,6 +20,10 @@ case " $(cat /proc/cmdline) " in
 	;;
 esac
 echo "KTEST-READY $(uname -r)"
+# From here the console carries the test's output: kernel messages below
+# KERN_EMERG (link up, module loads ...) would land in the middle of its
+# lines. Panics and reboots are KERN_EMERG and still show.
+echo 1 >/proc/sys/kernel/printk
 sh -c "$(sed -n 's/.*ktest\.cmd=\([^ ]*\).*/\1/p' /proc/cmdline | base64 -d)"
 echo "KTEST-STATUS=$?"
 poweroff -f

@@ -62,5 +62,5 @@ expect_err() {
 
 # out_value KEY: the value the guest printed as "KEY=value".
 out_value() {
-	sed -n "s/^$1=\\([^[:space:]]*\\).*/\\1/p" "$T/out" | tr -d '\r' | head -n 1
+	sed -n "s/^$1=\\([^[:space:][]*\\).*/\\1/p" "$T/out" | tr -d '\r' | head -n 1
 }
