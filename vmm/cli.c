@@ -16,9 +16,14 @@
 
 const char cli_usage[] =
 	"usage: kestrel run [OPTIONS] [-- COMMAND [ARG...]]\n"
+	"       kestrel check [-q|--quiet]\n"
 	"       kestrel --help | --version\n"
 	"\n"
 	"Boot a Linux kernel in a KVM virtual machine.\n"
+	"\n"
+	"kestrel check says what this host's KVM offers and whether it can run a\n"
+	"standard guest kernel (status 0) or not (125, with the reason); --quiet\n"
+	"prints only that verdict.\n"
 	"\n"
 	"  -k, --kernel FILE    bzImage, or ELF vmlinux with a PVH entry point\n"
 	"                       (default: the running kernel's /boot image, else\n"
@@ -485,6 +490,25 @@ static enum cli_action parse_run(int argc, char **argv, uint64_t host_mem,
 	return CLI_RUN;
 }
 
+static enum cli_action parse_check(int argc, char **argv, struct vm_config *cfg,
+				   char *err, size_t errlen)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
+			cfg->quiet = true;
+		} else if (!strcmp(argv[i], "-h") ||
+			   !strcmp(argv[i], "--help")) {
+			return CLI_HELP;
+		} else {
+			fail(err, errlen,
+			     "check: unexpected argument '%s' (try 'kestrel --help')",
+			     argv[i]);
+			return CLI_ERROR;
+		}
+	}
+	return CLI_CHECK;
+}
+
 enum cli_action cli_parse(int argc, char **argv, uint64_t host_mem,
 			  struct vm_config *cfg, char *err, size_t errlen)
 {
@@ -499,6 +523,8 @@ enum cli_action cli_parse(int argc, char **argv, uint64_t host_mem,
 		return CLI_HELP;
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
 		return CLI_VERSION;
+	if (!strcmp(argv[1], "check"))
+		return parse_check(argc - 1, argv + 1, cfg, err, errlen);
 	if (strcmp(argv[1], "run") != 0) {
 		fail(err, errlen, "unknown command '%s' (try 'kestrel --help')",
 		     argv[1]);

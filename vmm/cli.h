@@ -78,12 +78,14 @@ struct vm_config {
 	const char *rootfs; /* --rootfs DIR */
 	const char *console_log; /* --console-log FILE */
 	char **command; /* NULL-terminated, after "--"; NULL if none */
+	bool quiet; /* kestrel check --quiet */
 };
 
-enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_ERROR };
+enum cli_action { CLI_RUN, CLI_CHECK, CLI_HELP, CLI_VERSION, CLI_ERROR };
 
 /*
- * Parses "kestrel [--help|--version]" and "kestrel run [OPTIONS] [-- CMD]".
+ * Parses "kestrel [--help|--version]", "kestrel check [--quiet]" and
+ * "kestrel run [OPTIONS] [-- CMD]".
  * On CLI_ERROR, err holds one line (without the "kestrel: " prefix).
  * Validates syntax and ranges only; files are checked when loaded.
  * host_mem is the host's RAM in bytes (0: unknown), the ceiling for -m.

@@ -41,6 +41,8 @@ void host_console_output(void *ctx, const uint8_t *buf, size_t len)
 {
 	struct host_console *hc = ctx;
 
+	if (hc->liveness && len)
+		liveness_mark(hc->liveness);
 	pthread_mutex_lock(&hc->out_lock);
 	if (!hc->captured)
 		host_write_all(hc->out_fd, buf, len);
@@ -276,6 +278,16 @@ int host_console_start(struct host_console *hc)
 void host_console_capture(struct host_console *hc)
 {
 	hc->captured = true;
+}
+
+bool host_console_wrote(struct host_console *hc)
+{
+	bool wrote;
+
+	pthread_mutex_lock(&hc->out_lock);
+	wrote = hc->tail_pos || hc->tail_wrapped;
+	pthread_mutex_unlock(&hc->out_lock);
+	return wrote;
 }
 
 void host_console_print_tail(struct host_console *hc, int fd,

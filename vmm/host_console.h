@@ -10,6 +10,7 @@
 
 #include "vmm/console_watch.h"
 #include "vmm/evloop.h"
+#include "vmm/liveness.h"
 
 #define HOST_CONSOLE_BUF 4096
 #define HOST_CONSOLE_TAIL 8192
@@ -55,6 +56,7 @@ struct host_console {
 	 * of the last bytes, shown when a captured run fails.
 	 */
 	bool captured;
+	struct liveness *liveness; /* console bytes are a sign of life */
 	int log_fd; /* --console-log; closed with the console */
 	char tail[HOST_CONSOLE_TAIL];
 	size_t tail_pos;
@@ -74,6 +76,8 @@ void host_console_attach(struct host_console *hc,
  * no Ctrl-A escapes.
  */
 void host_console_capture(struct host_console *hc);
+/* Has the guest written anything to the console yet? */
+bool host_console_wrote(struct host_console *hc);
 /* Writes the last `lines` lines of console output to fd. */
 void host_console_print_tail(struct host_console *hc, int fd,
 			     unsigned int lines);

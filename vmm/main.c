@@ -8,6 +8,7 @@
 
 #include "vmm/cli.h"
 #include "vmm/exit_status.h"
+#include "vmm/host_kvm.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
 
@@ -42,6 +43,26 @@ static void setup_process_signals(void)
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 }
 
+/* `kestrel check`: the facts on stdout, then the verdict. */
+static int check_host(bool quiet)
+{
+	struct host_kvm h;
+	char why[512];
+	int ret;
+
+	host_kvm_probe(host_kvm_root(), &host_kvm_real_ops, &h, NULL);
+	if (!quiet)
+		host_kvm_print(&h, stdout);
+	ret = host_kvm_verdict(&h, NULL, why, sizeof(why));
+	fflush(stdout);
+	if (ret) {
+		log_error("%s", why);
+		return EXIT_KESTREL_FAILED;
+	}
+	printf("%s\n", why);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t host_mem = (uint64_t)sysconf(_SC_PHYS_PAGES) *
@@ -67,6 +88,10 @@ int main(int argc, char **argv)
 		log_error("%s", err);
 		cli_free(&cfg);
 		return EXIT_KESTREL_FAILED;
+	case CLI_CHECK:
+		status = check_host(cfg.quiet);
+		cli_free(&cfg);
+		return status;
 	case CLI_RUN:
 		break;
 	}

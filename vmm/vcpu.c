@@ -47,6 +47,49 @@ static void handle_mmio(struct vcpu *v)
 			  run->mmio.len);
 }
 
+static const char *cpu_mode(const struct kvm_sregs *s)
+{
+	if (!(s->cr0 & 1))
+		return "real mode";
+	if (s->efer & (1 << 10)) /* EFER.LMA */
+		return s->cs.l ? "64-bit mode" : "compatibility mode";
+	return s->cr0 & (1u << 31) ? "32-bit mode, paging on" :
+				     "32-bit mode, paging off";
+}
+
+void vcpu_log_position(struct vcpu *v)
+{
+	struct kvm_mp_state mp;
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+
+	/* A secondary CPU sits at the reset vector until it is started. */
+	if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) == 0 &&
+	    (mp.mp_state == KVM_MP_STATE_UNINITIALIZED ||
+	     mp.mp_state == KVM_MP_STATE_INIT_RECEIVED)) {
+		log_error("vCPU %u: not started by the guest", v->id);
+		return;
+	}
+	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0 ||
+	    ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0) {
+		log_error("vCPU %u: cannot read its registers: %s", v->id,
+			  strerror(errno));
+		return;
+	}
+	log_error("vCPU %u: rip %#llx, %s%s", v->id,
+		  (unsigned long long)regs.rip, cpu_mode(&sregs),
+		  mp.mp_state == KVM_MP_STATE_HALTED ? ", halted" : "");
+}
+
+void vcpu_ask_position(struct vcpu *v)
+{
+	if (!atomic_load(&v->running))
+		return;
+	atomic_store(&v->position_asked, true);
+	/* Only the vCPU's own thread can read its registers while it runs. */
+	pthread_kill(v->thread, KICK_SIGNAL);
+}
+
 static void report_stuck(struct vcpu *v, const char *why)
 {
 	struct kvm_regs regs;
@@ -67,9 +110,11 @@ static bool handle_exit(struct vcpu *v)
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
+		liveness_mark_pio(&vm->liveness, run->io.port);
 		handle_io(v);
 		return true;
 	case KVM_EXIT_MMIO:
+		liveness_mark(&vm->liveness);
 		handle_mmio(v);
 		return true;
 	case KVM_EXIT_SHUTDOWN:
@@ -120,8 +165,11 @@ static void *vcpu_thread(void *arg)
 
 	while (atomic_load(&vm->exit_status) < 0) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				if (atomic_exchange(&v->position_asked, false))
+					vcpu_log_position(v);
 				continue;
+			}
 			log_error("vCPU %u: KVM_RUN failed: %s", v->id,
 				  strerror(errno));
 			vm_stop(vm, EXIT_KESTREL_FAILED);

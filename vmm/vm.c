@@ -14,17 +14,19 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/cpuid.h"
 #include "arch/x86/machine.h"
+#include "devices/serial.h"
 #include "vmm/exit_status.h"
 #include "vmm/guest_init.h"
+#include "vmm/host_kvm.h"
 #include "vmm/kernel_file.h"
 #include "vmm/log.h"
 
-#define KVM_DEVICE "/dev/kvm"
 /*
  * earlyprintk puts what the kernel says before its console driver is up on
  * COM1 too, so an early panic is seen (and exits 126) rather than lost.
@@ -121,7 +123,7 @@ int vm_load(struct vm *vm, const struct vm_config *cfg)
 	vm->loop.epfd = vm->loop.wakefd = -1;
 	vm->console.wake_src.fd = -1;
 	vm->console.log_fd = vm->console_log_fd = -1;
-	vm->signal_src.fd = vm->timeout_src.fd = -1;
+	vm->signal_src.fd = vm->timeout_src.fd = vm->liveness_src.fd = -1;
 	atomic_init(&vm->exit_status, -1);
 	vm->pio.name = "port I/O";
 	vm->mmio.name = "MMIO";
@@ -156,6 +158,7 @@ int vm_load(struct vm *vm, const struct vm_config *cfg)
 	in.cmdline = build_cmdline(cfg);
 	if (!in.cmdline)
 		goto out;
+	snprintf(vm->kernel_path, sizeof(vm->kernel_path), "%s", kernel.path);
 	if (x86_machine_load(&vm->mem, cfg->mem_size, &acpi, &in, &vm->boot,
 			     err, sizeof(err))) {
 		log_error("%s: %s", kernel.path, err);
@@ -239,73 +242,121 @@ static void on_timeout(struct ev_source *src, uint32_t events)
 	vm_stop(vm, EXIT_TIMEOUT);
 }
 
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void arm_timer_ns(int fd, uint64_t ns)
+{
+	struct itimerspec its = { 0 };
+
+	its.it_value.tv_sec = ns / 1000000000ULL;
+	its.it_value.tv_nsec = ns % 1000000000ULL;
+	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+		its.it_value.tv_nsec = 1;
+	timerfd_settime(fd, 0, &its, NULL);
+}
+
+/* Says a guest has not come out once, and where its vCPUs are. */
+static void report_no_sign_of_life(double seconds, bool stopped)
+{
+	log_error(
+		"no sign of life from the guest in %.0f s: it has written nothing to its console and touched no device but the UART%s",
+		seconds,
+		stopped ?
+			"" :
+			"; kestrel keeps it running until --timeout, Ctrl-A x or a signal");
+	log_error(
+		"this usually means the kernel cannot run on this host's KVM (see 'kestrel check') or is not an x86-64 Linux kernel; where the vCPUs are:");
+}
+
+static void on_liveness(struct ev_source *src, uint32_t events)
+{
+	struct vm *vm = src->opaque;
+	uint64_t expirations, now = monotonic_ns();
+
+	(void)events;
+	if (read(src->fd, &expirations, sizeof(expirations)) < 0)
+		return;
+	switch (liveness_check(&vm->liveness, now)) {
+	case LIVENESS_WAIT:
+		arm_timer_ns(src->fd, liveness_deadline(&vm->liveness) - now);
+		return;
+	case LIVENESS_SILENT:
+		report_no_sign_of_life(vm->liveness.grace_ns / 1e9, false);
+		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+			vcpu_ask_position(&vm->vcpus[i]);
+		return;
+	case LIVENESS_ALIVE:
+	case LIVENESS_REPORTED:
+		return;
+	}
+}
+
+/*
+ * A run stopped from outside (--timeout, a signal) leaves the user
+ * something to read about the guest, whatever the console showed.
+ */
+static void explain_stopped_run(struct vm *vm)
+{
+	struct host_console *hc = &vm->console;
+
+	if (!liveness_alive(&vm->liveness)) {
+		if (!vm->liveness.reported)
+			report_no_sign_of_life(
+				(monotonic_ns() - vm->liveness.start_ns) / 1e9,
+				true);
+		else
+			log_error(
+				"the guest never showed a sign of life; where its vCPUs stopped:");
+		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+			vcpu_log_position(&vm->vcpus[i]);
+		return;
+	}
+	if (!host_console_wrote(hc)) {
+		log_error(
+			"the guest wrote nothing on its console (%s); is the kernel built with its driver?",
+			vm->cfg->console == CONSOLE_VIRTIO ? "hvc0" : "ttyS0");
+		return;
+	}
+	if (hc->captured) {
+		/* The console was kept off stdout: show why the run failed. */
+		log_error(
+			"the command did not finish; the console's last lines:");
+		host_console_print_tail(hc, STDERR_FILENO, 60);
+	}
+}
+
 static int kvm_fail(const char *what, int err)
 {
 	log_error("%s failed: %s", what, strerror(-err));
 	return -1;
 }
 
+/*
+ * Opens KVM only where it can run the guest: a PVM host, say, would take
+ * the kernel and stall without a word.
+ */
 static int open_kvm(struct vm *vm)
 {
-	int version;
+	struct host_kvm h;
+	char why[512];
 
-	vm->kvm_fd = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
-	if (vm->kvm_fd < 0) {
-		int err = errno;
-
-		if (err == ENOENT)
-			log_error(
-				"cannot open " KVM_DEVICE
-				": %s (no KVM on this host: enable virtualization or load kvm-intel/kvm-amd)",
-				strerror(err));
-		else if (err == EACCES || err == EPERM)
-			log_error(
-				"cannot open " KVM_DEVICE
-				": %s (add yourself to its group, usually 'kvm')",
-				strerror(err));
-		else
-			log_error("cannot open " KVM_DEVICE ": %s",
-				  strerror(err));
+	host_kvm_probe(host_kvm_root(), &host_kvm_real_ops, &h, &vm->kvm_fd);
+	if (host_kvm_verdict(&h, vm->kernel_path, why, sizeof(why))) {
+		log_error("%s", why);
 		return -1;
 	}
-	version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
-	if (version != KVM_API_VERSION) {
-		log_error("unsupported KVM API version %d", version);
-		return -1;
-	}
-	static const struct {
-		int cap;
-		const char *name;
-	} needed[] = {
-		{ KVM_CAP_IRQCHIP, "in-kernel irqchip" },
-		{ KVM_CAP_PIT2, "in-kernel PIT" },
-		{ KVM_CAP_USER_MEMORY, "user memory" },
-		{ KVM_CAP_SET_TSS_ADDR, "TSS address" },
-		{ KVM_CAP_EXT_CPUID, "CPUID" },
-		{ KVM_CAP_IMMEDIATE_EXIT, "immediate exit" },
-	};
-	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
-		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, needed[i].cap) <=
-		    0) {
-			log_error("this host's KVM lacks %s support",
-				  needed[i].name);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int check_vcpu_limit(struct vm *vm)
-{
-	int max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
-
-	if (max <= 0)
-		max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
-	if (max > 0 && vm->cfg->cpus > (unsigned int)max) {
+	if (h.max_vcpus && vm->cfg->cpus > (unsigned int)h.max_vcpus) {
 		log_error("--cpus %u: this host's KVM runs at most %d vCPUs",
-			  vm->cfg->cpus, max);
+			  vm->cfg->cpus, h.max_vcpus);
 		return -1;
 	}
+	vm->tsc_deadline = h.cap[HOST_CAP_TSC_DEADLINE_TIMER];
 	return 0;
 }
 
@@ -358,6 +409,15 @@ static int setup_signals_and_timeout(struct vm *vm)
 	if (err)
 		return kvm_fail("epoll", err);
 
+	vm->liveness_src.fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (vm->liveness_src.fd < 0)
+		return kvm_fail("timerfd", -errno);
+	vm->liveness_src.handler = on_liveness;
+	vm->liveness_src.opaque = vm;
+	err = evloop_add(&vm->loop, &vm->liveness_src, EPOLLIN);
+	if (err)
+		return kvm_fail("epoll", err);
+
 	if (vm->cfg->timeout_s <= 0)
 		return 0;
 	vm->timeout_src.fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
@@ -376,7 +436,7 @@ int vm_create(struct vm *vm)
 	const char *what;
 	int err, size;
 
-	if (open_kvm(vm) || check_vcpu_limit(vm))
+	if (open_kvm(vm))
 		return -1;
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
@@ -403,8 +463,6 @@ int vm_create(struct vm *vm)
 	vm->cpuid = x86_supported_cpuid(vm->kvm_fd);
 	if (!vm->cpuid)
 		return kvm_fail("KVM_GET_SUPPORTED_CPUID", -errno);
-	vm->tsc_deadline = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION,
-				 KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 
 	err = evloop_init(&vm->loop);
 	if (err)
@@ -419,6 +477,8 @@ int vm_create(struct vm *vm)
 	vm->console.watch.events = vm->events;
 	vm->console.quit = on_quit;
 	vm->console.quit_ctx = vm;
+	liveness_init(&vm->liveness, SERIAL_COM1_PORT, SERIAL_NR_PORTS);
+	vm->console.liveness = &vm->liveness;
 	err = kvm_irq_init(&vm->irq, vm->vm_fd);
 	if (err)
 		return kvm_fail("setting up interrupt routing", err);
@@ -460,16 +520,11 @@ int vm_run(struct vm *vm)
 		kvm_fail("starting the console", err);
 		return EXIT_KESTREL_FAILED;
 	}
-	if (vm->timeout_src.fd >= 0) {
-		struct itimerspec its = { 0 };
-		double t = vm->cfg->timeout_s;
-
-		its.it_value.tv_sec = (time_t)t;
-		its.it_value.tv_nsec = (long)((t - (double)(time_t)t) * 1e9);
-		if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
-			its.it_value.tv_nsec = 1;
-		timerfd_settime(vm->timeout_src.fd, 0, &its, NULL);
-	}
+	if (vm->timeout_src.fd >= 0)
+		arm_timer_ns(vm->timeout_src.fd,
+			     (uint64_t)(vm->cfg->timeout_s * 1e9));
+	liveness_start(&vm->liveness, monotonic_ns(), LIVENESS_GRACE_NS);
+	arm_timer_ns(vm->liveness_src.fd, LIVENESS_GRACE_NS);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		err = vcpu_start(&vm->vcpus[i]);
 		if (err) {
@@ -496,8 +551,10 @@ int vm_run(struct vm *vm)
 	}
 	host_console_restore(&vm->console);
 	status = atomic_load(&vm->exit_status);
-	if (vm->platform.command && vm->platform.command->status < 0 &&
-	    status != EXIT_GUEST_OK && status < EXIT_SIGNAL_BASE) {
+	if (status == EXIT_TIMEOUT || status >= EXIT_SIGNAL_BASE)
+		explain_stopped_run(vm);
+	else if (vm->platform.command && vm->platform.command->status < 0 &&
+		 status != EXIT_GUEST_OK) {
 		/* The console was kept off stdout: show why the run failed. */
 		log_error(
 			"the command did not finish; the console's last lines:");
@@ -525,6 +582,8 @@ void vm_destroy(struct vm *vm)
 		close(vm->signal_src.fd);
 	if (vm->timeout_src.fd >= 0)
 		close(vm->timeout_src.fd);
+	if (vm->liveness_src.fd >= 0)
+		close(vm->liveness_src.fd);
 	if (vm->console_log_fd >= 0)
 		close(vm->console_log_fd);
 	evloop_destroy(&vm->loop);

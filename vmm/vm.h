@@ -2,6 +2,7 @@
 #ifndef KESTREL_VMM_VM_H
 #define KESTREL_VMM_VM_H
 
+#include <limits.h>
 #include <linux/kvm.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -18,6 +19,7 @@
 #include "vmm/hv.h"
 #include "vmm/iobus.h"
 #include "vmm/kvm_irq.h"
+#include "vmm/liveness.h"
 #include "vmm/platform.h"
 
 struct vm;
@@ -29,10 +31,12 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	atomic_bool running;
+	atomic_bool position_asked; /* by vcpu_ask_position() */
 };
 
 struct vm {
 	const struct vm_config *cfg;
+	char kernel_path[PATH_MAX];
 	int kvm_fd, vm_fd;
 	size_t run_size;
 	bool tsc_deadline;
@@ -54,7 +58,8 @@ struct vm {
 
 	atomic_int exit_status; /* -1 while running */
 	atomic_bool panicked;
-	struct ev_source signal_src, timeout_src;
+	struct liveness liveness;
+	struct ev_source signal_src, timeout_src, liveness_src;
 };
 
 /*
@@ -73,5 +78,12 @@ void vm_stop(struct vm *vm, int status);
 /* vcpu.c */
 int vcpu_start(struct vcpu *vcpu);
 void vcpu_kick(struct vcpu *vcpu);
+/*
+ * Has the vCPU log its rip and CPU mode from its own thread (KVM_RUN holds
+ * the vCPU, so no other thread can read its registers while it runs).
+ */
+void vcpu_ask_position(struct vcpu *vcpu);
+/* Logs rip and CPU mode: the vCPU's thread, or any once it has stopped. */
+void vcpu_log_position(struct vcpu *vcpu);
 
 #endif
