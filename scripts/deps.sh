@@ -13,25 +13,37 @@ check) want="$build clang libcmocka-dev gdb $guest" ;;
 run) want="$build $guest" ;;
 *) echo "usage: $0 build|check|run" >&2; exit 2 ;;
 esac
-# Without /dev/kvm the tests and `make run` use the nested harness.
-if [ "${1:-build}" != build ] && ! [ -w /dev/kvm ]; then
-	want="$want qemu-system-x86"
-fi
+top=$(cd "$(dirname "$0")/.." && pwd)
 
-missing=
-for p in $want; do
-	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing="$missing $p"
-done
-[ -z "$missing" ] && exit 0
+# install PACKAGE...: those not installed yet.
+install() {
+	missing=
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" = 0 ]; then
+		echo "deps: installing$missing"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -q >/dev/null || true
+		apt-get install -y -q --no-install-recommends $missing >/dev/null
+	else
+		echo "deps: missing Debian packages:$missing" >&2
+		echo "deps: install them with: sudo apt-get install$missing" >&2
+		exit 1
+	fi
+}
 
-if [ "$(id -u)" = 0 ]; then
-	echo "deps: installing$missing"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -q >/dev/null || true
-	apt-get install -y -q --no-install-recommends $missing >/dev/null
+install $want
+[ "${1:-build}" = build ] && exit 0
+# The tests and `make run` use the nested harness, which needs QEMU, where
+# this host's KVM cannot run a standard guest; kestrel is what decides.
+make -s -C "$top" --no-print-directory kestrel
+if why=$("$top/kestrel" check --quiet 2>&1); then
+	echo "deps: ${why#kestrel: }: no QEMU needed"
 else
-	echo "deps: missing Debian packages:$missing" >&2
-	echo "deps: install them with: sudo apt-get install$missing" >&2
-	exit 1
+	why=${why#kestrel: }
+	echo "deps: ${why%%;*}: the nested harness needs QEMU"
+	install qemu-system-x86
 fi

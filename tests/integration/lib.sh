@@ -18,8 +18,11 @@ vm() {
 	vm_raw -k "$KERNEL" -i "$INITRD" "$@" </dev/null
 }
 
-# guest_cmd COMMAND: the kernel parameter that makes the test init run it.
+# guest_cmd COMMAND: the kernel parameters that make the test init run it,
+# with `quiet`: nested, each console line costs tens of milliseconds of
+# exits. A test that reads the kernel's own messages sets VM_LOUD=1.
 guest_cmd() {
+	[ "${VM_LOUD:-0}" = 1 ] || printf 'quiet '
 	printf 'ktest.cmd=%s' "$(printf '%s' "$1" | base64 -w 0)"
 }
 

@@ -15,6 +15,7 @@ test_boot_reaches_init_and_powers_off() {
 # unstable because the emulated CPUs were descheduled; those two, and
 # only those, are set aside there.
 test_boot_log_is_clean() {
+	VM_LOUD=1
 	vm -- 'true'
 	expect_status 0
 	if [ "${KESTREL_NESTED:-0}" = 1 ]; then
@@ -87,6 +88,34 @@ test_timeout_exits_124() {
 	vm_raw -k "$KERNEL" -i "$INITRD" -a "$(guest_cmd 'sleep 1000')" --timeout 5 </dev/null
 	expect_status 124
 	expect_err 'timed out after 5 seconds'
+}
+
+# A guest that sets up the UART and then stalls (as a stock kernel does on a
+# PVM host) is called lifeless when the run ends, with where it is.
+test_silent_guest_is_reported() {
+	vm_raw -k "$SILENT_GUEST" --cpus 2 --timeout 5 </dev/null
+	expect_status 124
+	expect_err 'timed out after 5 seconds'
+	expect_err 'no sign of life from the guest in 5 s: it has written nothing to its console and touched no device but the UART$'
+	expect_err "vCPU 0: rip $SILENT_SPIN, 32-bit mode, paging off"
+	expect_err 'vCPU 1: not started by the guest'
+}
+
+# A live guest stopped by a signal: its status, and no talk of lifelessness.
+test_sigterm_of_a_live_guest() {
+	"$KESTREL" run --timeout 240 -k "$KERNEL" -i "$INITRD" \
+		-a "$(guest_cmd 'echo SLEEPING; sleep 1000')" </dev/null >"$T/out" 2>"$T/err" &
+	pid=$!
+	while ! grep -q '^SLEEPING' "$T/out" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.2
+	done
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	expect_status 143
+	expect_out '^SLEEPING'
+	expect_err 'stopped by signal 15'
+	! grep -q 'sign of life' "$T/err" || fail "a live guest was called lifeless: $(cat "$T/err")"
 }
 
 # Everything the guest writes to the UART arrives, in order, unchanged.

@@ -1,6 +1,7 @@
 # --console virtio: /dev/hvc0 is the console on stdin/stdout.
 
 test_virtio_console_carries_output_and_input() {
+	VM_LOUD=1
 	status=0
 	printf 'typed-into-hvc0\n' | $GUARD "$KESTREL" run -k "$KERNEL" -i "$INITRD" \
 		--timeout 240 --console virtio \

@@ -1,15 +1,18 @@
 #!/bin/sh
-# Run a command on a host with KVM. Where /dev/kvm exists this is just the
-# command; otherwise boot a QEMU-emulated (TCG) Linux host whose CPU has AMD SVM
-# -- so its KVM works -- and run the command there, chrooted into this host's
-# root (shared read-only over 9p) with WORKDIR shared writable at the same
-# path. /tmp, /run and /dev/shm are fresh tmpfs mounts there.
+# Run a command on a host whose KVM runs standard guests. Where `kestrel
+# check` says this host's does, this is just the command; otherwise (no
+# /dev/kvm, or a KVM such as PVM that runs only guest kernels built for it)
+# boot a QEMU-emulated (TCG) Linux host whose CPU has AMD SVM -- so its KVM
+# works -- and run the command there, chrooted into this host's root
+# (shared read-only over 9p) with WORKDIR shared writable at the same path.
+# /tmp, /run and /dev/shm are fresh tmpfs mounts there.
 #
 # usage: run.sh [-w WORKDIR] [-f] [-d DISK] COMMAND [ARG...]
 #   -w  WORKDIR: default .
-#   -f  use the nested host even when /dev/kvm exists (to test the harness)
-#   -d  give the nested host DISK (a raw image) as its /dev/vda; with
-#       /dev/kvm here, the command gets NESTED_DISK=DISK instead
+#   -f  use the nested host even where this host's KVM would do (to test
+#       the harness)
+#   -d  give the nested host DISK (a raw image) as its /dev/vda; when the
+#       command runs directly, it gets NESTED_DISK=DISK instead
 # Exit status: the command's, 124 when the nested host froze (see below),
 # or 125 when it failed otherwise.
 set -eu
@@ -29,8 +32,22 @@ done
 shift $((OPTIND - 1))
 [ $# -gt 0 ] || { echo "usage: $0 [-w WORKDIR] [-f] [-d DISK] COMMAND [ARG...]" >&2; exit 125; }
 
-if [ -c /dev/kvm ] && [ -w /dev/kvm ] && [ $force = 0 ]; then
+# One place decides whether this host's KVM can run the guest: kestrel.
+top=$(cd "$here/../.." && pwd)
+kestrel=$top/kestrel
+[ -x "$kestrel" ] || make -s -C "$top" --no-print-directory kestrel >&2 ||
+	{ echo "nested: cannot build $kestrel to ask it about this host's KVM" >&2; exit 125; }
+direct=0
+why=$("$kestrel" check --quiet 2>&1) && direct=1
+why=${why#kestrel: }
+why=${why%%;*}
+if [ $force = 1 ]; then
+	echo "nested: -f given ($why): running under nested KVM in a QEMU (TCG) host" >&2
+elif [ $direct = 1 ]; then
+	echo "nested: $why: running directly" >&2
 	NESTED_DISK=$disk exec "$@"
+else
+	echo "nested: $why: running under nested KVM in a QEMU (TCG) host" >&2
 fi
 
 mkdir -p "$wdir"
@@ -76,29 +93,49 @@ limit=${NESTED_TIMEOUT:-2400}
 hang=${NESTED_HANG_S:-240}
 klog=$state/l1-kernel.log
 beat=$state/heartbeat
+
+# The nested host's own kernel is watched too: an oops, panic, warning or
+# stall there is counted by kind and shown, and its log kept under a new
+# name, whatever the command's status (tests/nested/l1-health.sh tallies
+# them over many runs).
+l1_trouble='Kernel panic|BUG:|Oops|WARNING:|general protection|stack guard|corrupted stack|soft lockup|hard LOCKUP|rcu: INFO|rcu_.*detected stall|blocked for more than|hung_task'
+report_l1_kernel() {
+	[ -s "$klog" ] && grep -Eq "$l1_trouble" "$klog" || return 0
+	kept=$state/l1-kernel.$(date +%Y%m%d-%H%M%S).$$.log
+	cp "$klog" "$kept"
+	echo "nested: the nested host's kernel reported trouble ($(grep -Eo "$l1_trouble" "$klog" | sort | uniq -c | awk '{ n = $1; $1 = ""; printf "%s%s x%d", sep, substr($0, 2), n; sep = ", " }')); its log is $kept:" >&2
+	grep -E -m 3 -A 12 "$l1_trouble" "$klog" | head -n 60 | sed 's/^/nested:   /' >&2
+}
 rm -f "$beat"
-echo "nested: no usable /dev/kvm here; running under nested KVM in a QEMU (TCG) host" >&2
 qstatus=0
-timeout --foreground -k 10 "$limit" qemu-system-x86_64 -M q35 -accel tcg,thread=multi -cpu max -smp 2 \
+timeout --foreground -k 10 "$limit" qemu-system-x86_64 -M q35 -accel tcg,thread=multi -cpu "${NESTED_CPU:-max}" -smp 2 \
 	-m "${NESTED_MEM:-4096}" -nographic -no-reboot -nodefaults -monitor none \
 	-serial stdio -serial "file:$klog" -bios /usr/share/qemu/qboot.rom \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS1 loglevel=6 edd=off panic=-1 nested.wdir=$wdir nested.script=$script" \
+	-append "console=ttyS1 loglevel=6 edd=off panic=-1 ${NESTED_APPEND:-} nested.wdir=$wdir nested.script=$script" \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$wdir,mount_tag=work,security_model=none" $drive \
 	</dev/null &
 qpid=$!
-frozen=0
-while kill -0 "$qpid" 2>/dev/null; do
-	sleep 5
-	if [ -e "$beat" ] && [ $(($(date +%s) - $(stat -c %Y "$beat" 2>/dev/null || date +%s))) -gt "$hang" ]; then
-		frozen=1
-		kill "$qpid" 2>/dev/null
-		break
-	fi
-done
+# The watcher stops a frozen nested host; the harness itself waits on QEMU,
+# so it returns the moment the nested host powers off.
+(
+	while sleep 5; do
+		if [ -e "$beat" ] && [ $(($(date +%s) - $(stat -c %Y "$beat" 2>/dev/null || date +%s))) -gt "$hang" ]; then
+			: >"$state/frozen"
+			kill "$qpid" 2>/dev/null
+			exit
+		fi
+	done
+) &
+watcher=$!
+rm -f "$state/frozen"
 wait "$qpid" || qstatus=$?
-if [ "$frozen" = 1 ]; then
+kill "$watcher" 2>/dev/null
+wait "$watcher" 2>/dev/null
+report_l1_kernel
+if [ -e "$state/frozen" ]; then
+	rm -f "$state/frozen"
 	echo "nested: the nested host froze (no heartbeat for $hang s) and was stopped; the end of its kernel log:" >&2
 	tail -n 20 "$klog" | sed 's/^/nested:   /' >&2
 	rm -f "$script" "$script.status"
@@ -115,5 +152,6 @@ if [ -s "$script.status" ]; then
 	exit "$status"
 fi
 rm -f "$script"
-echo "nested: the nested host ended without reporting a status" >&2
+echo "nested: the nested host ended without reporting a status; the end of its kernel log:" >&2
+tail -n 40 "$klog" | sed 's/^/nested:   /' >&2
 exit 125
