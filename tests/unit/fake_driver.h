@@ -6,14 +6,21 @@
  * A guest driver for unit tests of virtio devices: guest RAM, rings laid
  * out in it, and a transport that counts interrupts. Include after unit.h.
  */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "devices/virtio/virtio.h"
 #include "vmm/evloop.h"
 #include "vmm/guest_mem.h"
 #include "vmm/hv.h"
+#include "vmm/iobus.h"
 
 #define FD_RAM_GPA 0x10000ULL
 #define FD_RAM_SIZE (4ULL << 20)
@@ -267,6 +274,79 @@ static inline bool fd_next_used(struct fake_driver *fd, unsigned int q,
 	*id = (uint16_t)fd_r32(fd, e);
 	*len = fd_r32(fd, e + 4);
 	return true;
+}
+
+/*
+ * A second vCPU, for tests that race two: a thread that makes one register
+ * access through a transport's io_ops, as a vCPU's exit handler does.
+ */
+struct fd_vcpu {
+	pthread_t thread;
+	atomic_int tid;
+	const struct io_ops *ops;
+	void *opaque;
+	uint64_t off, value;
+	unsigned int size;
+	bool write;
+};
+
+static inline void *fd_vcpu_run(void *arg)
+{
+	struct fd_vcpu *v = arg;
+
+	atomic_store(&v->tid, (int)syscall(SYS_gettid));
+	if (v->write)
+		v->ops->write(v->opaque, v->off, v->size, v->value);
+	else
+		v->value = v->ops->read(v->opaque, v->off, v->size);
+	return NULL;
+}
+
+static inline void fd_vcpu_start(struct fd_vcpu *v, const struct io_ops *ops,
+				 void *opaque, uint64_t off, unsigned int size,
+				 uint64_t value, bool write)
+{
+	*v = (struct fd_vcpu){ .ops = ops,
+			       .opaque = opaque,
+			       .off = off,
+			       .value = value,
+			       .size = size,
+			       .write = write };
+	assert_int_equal(pthread_create(&v->thread, NULL, fd_vcpu_run, v), 0);
+}
+
+/*
+ * Waits until the vCPU sleeps: blocked on a lock the test holds, since its
+ * access does nothing else that sleeps. Linux's /proc/<tid>/stat says.
+ */
+static inline void fd_vcpu_wait_blocked(struct fd_vcpu *v)
+{
+	for (unsigned int tries = 0;; tries++) {
+		char path[64], buf[512], *p = NULL;
+		int tid = atomic_load(&v->tid);
+		FILE *f;
+
+		assert_true(tries < 1000000); /* a minute or so */
+		if (tid) {
+			snprintf(path, sizeof(path), "/proc/self/task/%d/stat",
+				 tid);
+			f = fopen(path, "r");
+			assert_non_null(f);
+			if (fgets(buf, sizeof(buf), f))
+				p = strrchr(buf, ')');
+			fclose(f);
+			if (p && p[1] == ' ' && p[2] == 'S')
+				return;
+		}
+		sched_yield();
+	}
+}
+
+/* Waits for the vCPU's access to end; returns what a read read. */
+static inline uint64_t fd_vcpu_join(struct fd_vcpu *v)
+{
+	assert_int_equal(pthread_join(v->thread, NULL), 0);
+	return v->value;
 }
 
 #endif

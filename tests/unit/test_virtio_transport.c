@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The virtio transports' register paths (virtio-mmio, virtio-pci): the
- * device's work happens on the device thread, not on the vCPU that wrote
- * the register. A virtio-rng is the device; tests/unit/fake_driver.h the
- * guest.
+ * The virtio transports' register paths (virtio-mmio, virtio-pci) with
+ * vCPUs racing each other: a register access that had to wait for the
+ * device lock decides on what it finds once it holds the lock, and the
+ * device's work happens on the device thread. A virtio-rng is the device;
+ * tests/unit/fake_driver.h the guest.
  */
 #include "unit.h"
 
@@ -13,6 +14,7 @@
 #include "devices/virtio/pci.h"
 #include "devices/virtio/rng.h"
 #include "fake_driver.h"
+#include "vmm/log.h"
 
 /* virtio-mmio registers (virtio 1.x section 4.2.2). */
 enum {
@@ -45,6 +47,7 @@ enum {
 	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | \
 	 VIRTIO_STATUS_FEATURES_OK)
 #define RUNNING (FEATURES_DONE | VIRTIO_STATUS_DRIVER_OK)
+#define BIG_QSIZE 64 /* what the rng offers: more than FD_QSIZE */
 
 struct fixture {
 	struct fake_driver fd;
@@ -140,6 +143,17 @@ static uint64_t reg_read(struct fixture *fx, uint64_t off, unsigned int size)
 	return ops->read(opaque, base + off, size);
 }
 
+/* Another vCPU's access, which will have to wait for the device lock. */
+static void vcpu_start(struct fixture *fx, struct fd_vcpu *v, uint64_t off,
+		       unsigned int size, uint64_t value)
+{
+	void *opaque;
+	uint64_t base;
+	const struct io_ops *ops = regs(fx, &opaque, &base);
+
+	fd_vcpu_start(v, ops, opaque, base + off, size, value, true);
+}
+
 static uint8_t status(struct fixture *fx)
 {
 	return (uint8_t)reg_read(fx,
@@ -198,6 +212,81 @@ static void enable_queue(struct fixture *fx)
 }
 
 /*
+ * vCPU A writes a queue register (off, value) while vCPU B, holding the
+ * device lock, makes the queue live: A's access waits for the lock, then
+ * must find the queue live and leave it alone.
+ */
+static void race_with_enable(struct fixture *fx, uint64_t off,
+			     unsigned int size, uint64_t value)
+{
+	struct virtio_device *vdev = &fx->rng.vdev;
+	struct fd_vcpu a;
+
+	pthread_mutex_lock(&vdev->lock);
+	vcpu_start(fx, &a, off, size, value);
+	fd_vcpu_wait_blocked(&a);
+	/* What B's QueueReady / queue_enable write does under the lock. */
+	assert_true(virtio_enable_queue(vdev, 0));
+	pthread_mutex_unlock(&vdev->lock);
+	fd_vcpu_join(&a);
+}
+
+/*
+ * The audit's case: a QueueNum write decided before the lock resized the
+ * queue B had just made live, and the device then walked descriptors and
+ * wrote used entries past the 16-entry rings it had checked.
+ */
+static void queue_size_raced_with_enable(void **state)
+{
+	struct fixture *fx = *state;
+	struct fd_seg s = { fd_alloc(&fx->fd, 64), 64, true };
+	uint16_t id;
+	uint32_t len;
+
+	negotiate(fx);
+	setup_queue(fx);
+	race_with_enable(fx, fx->on_pci ? CC_QUEUE_SIZE : MMIO_QUEUE_NUM,
+			 fx->on_pci ? 2 : 4, BIG_QSIZE);
+	if (fx->on_pci)
+		assert_int_equal(reg_read(fx, CC_QUEUE_SIZE, 2), FD_QSIZE);
+	set_status(fx, RUNNING);
+	fd_run_ready(&fx->fd);
+
+	/* The ring works at the size it was checked for ... */
+	fd_post(&fx->fd, 0, &s, 1);
+	fd_kick(&fx->fd, 0);
+	assert_true(fd_next_used(&fx->fd, 0, &id, &len));
+	assert_int_equal(len, 64);
+	/* ... and a head valid only for the bigger size breaks it. */
+	fd_w16(&fx->fd, fd_avail(0) + 4 + 2 * fx->fd.avail_idx[0], 20);
+	fd_w16(&fx->fd, fd_avail(0) + 2, ++fx->fd.avail_idx[0]);
+	fd_kick(&fx->fd, 0);
+	assert_false(fd_next_used(&fx->fd, 0, &id, &len));
+	assert_true(status(fx) & VIRTIO_STATUS_NEEDS_RESET);
+}
+
+/* A ring address that waited for the lock does not move a live queue. */
+static void queue_address_raced_with_enable(void **state)
+{
+	struct fixture *fx = *state;
+	const uint64_t elsewhere = FD_DATA_GPA + 0x10000;
+
+	negotiate(fx);
+	setup_queue(fx);
+	if (fx->on_pci) {
+		race_with_enable(fx, CC_QUEUE_DESC, 8, elsewhere);
+		assert_int_equal(reg_read(fx, CC_QUEUE_DESC, 8), fd_desc(0));
+	} else {
+		race_with_enable(fx, MMIO_QUEUE_DESC_LOW, 4, elsewhere);
+		assert_int_equal(reg_read(fx, MMIO_QUEUE_DESC_LOW, 4),
+				 fd_desc(0));
+		assert_int_equal(reg_read(fx, MMIO_QUEUE_DESC_HIGH, 4), 0);
+	}
+	assert_ptr_equal(fx->rng.vdev.vq[0].desc,
+			 fd_hva(&fx->fd, fd_desc(0), 16));
+}
+
+/*
  * DRIVER_OK and a queue enabled after it notify the device thread; the
  * vCPU that wrote the register does none of the device's work (it would
  * race the device thread's own, on state only that thread owns).
@@ -242,11 +331,17 @@ int main(void)
 		"pci_" #fn, fn, setup_pci, teardown, NULL \
 	}
 	const struct CMUnitTest tests[] = {
+		MMIO(queue_size_raced_with_enable),
+		MMIO(queue_address_raced_with_enable),
 		MMIO(device_work_stays_on_device_thread),
+		PCI(queue_size_raced_with_enable),
+		PCI(queue_address_raced_with_enable),
 		PCI(device_work_stays_on_device_thread),
 	};
 #undef MMIO
 #undef PCI
 
+	/* The broken ring is expected to be reported. */
+	log_threshold = LOG_ERROR;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
