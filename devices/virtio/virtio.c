@@ -224,3 +224,26 @@ size_t virtio_receive(struct virtio_device *vdev, unsigned int q,
 	*again = (done < len && vq_kick_on_more(vq)) || vq->yielded;
 	return done;
 }
+
+size_t virtio_transmit(const struct vq_chain *c,
+		       void (*output)(void *ctx, const uint8_t *buf,
+				      size_t len),
+		       void *ctx)
+{
+	size_t done = 0;
+
+	for (unsigned int i = 0; i < c->nr_out; i++) {
+		size_t len = c->iov[i].iov_len;
+
+		if (len > VIRTIO_TX_CHAIN_MAX - done)
+			len = VIRTIO_TX_CHAIN_MAX - done;
+		if (len)
+			output(ctx, c->iov[i].iov_base, len);
+		done += len;
+	}
+	if (done < c->out_len)
+		log_guest("a %zu-byte transmit chain: only the first %u bytes "
+			  "were passed on",
+			  c->out_len, VIRTIO_TX_CHAIN_MAX);
+	return done;
+}

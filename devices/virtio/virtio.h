@@ -128,6 +128,25 @@ size_t virtio_receive(struct virtio_device *vdev, unsigned int q,
 		      struct vq_chain *chain, const uint8_t *buf, size_t len,
 		      bool *again);
 
+/*
+ * The most one transmit chain passes on to a byte stream (a console's
+ * output). What Linux queues in one chain is at most a pipe's worth, 1 MiB
+ * unless an administrator raised fs.pipe-max-size; a hostile chain can name
+ * the same RAM VQ_MAX_CHAIN times over, and would otherwise make the host
+ * write up to that many times guest RAM in one go.
+ */
+#define VIRTIO_TX_CHAIN_MAX (1U << 20)
+
+/*
+ * Hands the readable buffers of chain c to output, in order, up to
+ * VIRTIO_TX_CHAIN_MAX bytes; drops (and reports) the rest. Returns how
+ * much went. vdev locked.
+ */
+size_t virtio_transmit(const struct vq_chain *c,
+		       void (*output)(void *ctx, const uint8_t *buf,
+				      size_t len),
+		       void *ctx);
+
 /* The ring is broken: stop, and tell the driver to reset the device. */
 void virtio_needs_reset(struct virtio_device *vdev);
 

@@ -262,6 +262,32 @@ static inline uint16_t fd_post(struct fake_driver *fd, unsigned int q,
 	return head;
 }
 
+/*
+ * Makes a chain of segments available on queue q through an indirect
+ * table in guest RAM (VIRTIO_F_INDIRECT_DESC); returns its head.
+ */
+static inline uint16_t fd_post_indirect(struct fake_driver *fd, unsigned int q,
+					const struct fd_seg *s, unsigned int n)
+{
+	uint64_t table = fd_alloc(fd, 16 * n);
+	struct fd_seg ind = { table, 16 * n, false };
+	uint16_t head;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct vring_desc d = {
+			s[i].gpa, s[i].len,
+			(uint16_t)((s[i].writable ? VRING_DESC_F_WRITE : 0) |
+				   (i + 1 < n ? VRING_DESC_F_NEXT : 0)),
+			(uint16_t)(i + 1)
+		};
+
+		memcpy(fd_hva(fd, table + 16 * i, 16), &d, 16);
+	}
+	head = fd_post(fd, q, &ind, 1);
+	fd_w16(fd, fd_desc(q) + 16 * head + 12, VRING_DESC_F_INDIRECT);
+	return head;
+}
+
 /* The next used element of queue q, if there is one. */
 static inline bool fd_next_used(struct fake_driver *fd, unsigned int q,
 				uint16_t *id, uint32_t *len)
