@@ -48,7 +48,8 @@ $(BUILD)/libkestrel.a: $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libkestrel.a
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h tests/unit/fake_driver.h \
+		$(BUILD)/libkestrel.a
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) $(CFLAGS) -Wno-unused-parameter -o $@ $< \
 		$(BUILD)/libkestrel.a -lcmocka $(LDLIBS)

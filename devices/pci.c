@@ -33,6 +33,13 @@ static uint8_t cfg_byte(const struct pci_device *d, unsigned int off)
 		/* Memory space, 32-bit, not prefetchable: flag bits 0. */
 		return b->size ? (uint8_t)(b->addr >> (8 * (off & 3))) : 0;
 	}
+	/* The device thread changes the interrupt bit without the bus lock,
+	 * so it lives apart from config space. */
+	if (off == PCI_STATUS)
+		return d->cfg[off] |
+		       (__atomic_load_n(&d->intx_level, __ATOMIC_RELAXED) ?
+				PCI_STATUS_INTERRUPT :
+				0);
 	return off < PCI_CFG_SIZE ? d->cfg[off] : 0;
 }
 
@@ -48,7 +55,7 @@ static uint32_t cfg_read(struct pci_device *d, unsigned int off,
 	return v;
 }
 
-static void update_intx(struct pci_device *d);
+static void set_intx_disabled(struct pci_device *d, bool disabled);
 
 static void cfg_write(struct pci_device *d, unsigned int off, unsigned int size,
 		      uint32_t v)
@@ -83,7 +90,8 @@ static void cfg_write(struct pci_device *d, unsigned int off, unsigned int size,
 	}
 	if ((old_cmd ^ pci_get_u16(d->cfg + PCI_COMMAND)) &
 	    PCI_COMMAND_INTX_DISABLE)
-		update_intx(d);
+		set_intx_disabled(d, pci_get_u16(d->cfg + PCI_COMMAND) &
+					     PCI_COMMAND_INTX_DISABLE);
 	if (d->ops && d->ops->config_write && off < PCI_CFG_SIZE)
 		d->ops->config_write(d, off, size);
 }
@@ -119,7 +127,7 @@ static uint64_t config_access(struct pci_bus *bus, struct pci_device *d,
 static uint64_t conf1_read(void *opaque, uint64_t off, unsigned int size)
 {
 	struct pci_bus *bus = opaque;
-	uint32_t a = bus->conf1_addr;
+	uint32_t a = __atomic_load_n(&bus->conf1_addr, __ATOMIC_RELAXED);
 
 	if (off < 4) /* the address register, read back as latched */
 		return (uint64_t)(a >> (8 * off));
@@ -135,13 +143,14 @@ static void conf1_write(void *opaque, uint64_t off, unsigned int size,
 			uint64_t value)
 {
 	struct pci_bus *bus = opaque;
-	uint32_t a = bus->conf1_addr;
+	uint32_t a = __atomic_load_n(&bus->conf1_addr, __ATOMIC_RELAXED);
 
 	if (off < 4) {
 		/* Only dword writes latch an address; Linux's type-1 probe
 		 * writes a byte to 0xCFB and expects nothing to happen. */
 		if (off == 0 && size == 4)
-			bus->conf1_addr = (uint32_t)value;
+			__atomic_store_n(&bus->conf1_addr, (uint32_t)value,
+					 __ATOMIC_RELAXED);
 		return;
 	}
 	if (!(a & CONF1_ENABLE))
@@ -295,36 +304,40 @@ static uint32_t intx_gsi(const struct pci_device *d)
 	return PCI_INTX_GSI_BASE + (d->slot & (PCI_INTX_GSIS - 1));
 }
 
-/* Drives the shared line: asserted while any of its devices asserts. */
+/*
+ * Drives the shared line: asserted while any of its devices asserts and
+ * has INTx enabled. intx_lock held.
+ */
 static void update_intx(struct pci_device *d)
 {
 	struct pci_bus *bus = d->bus;
 	unsigned int line = intx_gsi(d) - PCI_INTX_GSI_BASE;
-	bool on = d->intx_level && !(pci_get_u16(d->cfg + PCI_COMMAND) &
-				     PCI_COMMAND_INTX_DISABLE);
-	uint32_t old;
+	uint32_t old = bus->intx_slots[line];
 
-	pthread_mutex_lock(&bus->intx_lock);
-	old = bus->intx_slots[line];
-	if (on)
+	if (d->intx_level && !d->intx_disabled)
 		bus->intx_slots[line] |= 1U << d->slot;
 	else
 		bus->intx_slots[line] &= ~(1U << d->slot);
 	if (!old != !bus->intx_slots[line] && bus->set_irq)
 		bus->set_irq(bus->irq_ctx, intx_gsi(d),
 			     !!bus->intx_slots[line]);
-	pthread_mutex_unlock(&bus->intx_lock);
+}
+
+/* The guest toggled the Command register's INTx disable (bus locked). */
+static void set_intx_disabled(struct pci_device *d, bool disabled)
+{
+	pthread_mutex_lock(&d->bus->intx_lock);
+	d->intx_disabled = disabled;
+	update_intx(d);
+	pthread_mutex_unlock(&d->bus->intx_lock);
 }
 
 void pci_device_set_intx(struct pci_device *d, bool level)
 {
-	uint16_t status;
-
-	d->intx_level = level;
-	status = pci_get_u16(d->cfg + PCI_STATUS) & ~PCI_STATUS_INTERRUPT;
-	pci_set_u16(d->cfg + PCI_STATUS,
-		    status | (level ? PCI_STATUS_INTERRUPT : 0));
+	pthread_mutex_lock(&d->bus->intx_lock);
+	__atomic_store_n(&d->intx_level, level, __ATOMIC_RELAXED);
 	update_intx(d);
+	pthread_mutex_unlock(&d->bus->intx_lock);
 }
 
 int pci_bus_add(struct pci_bus *bus, struct pci_device *d)

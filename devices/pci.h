@@ -81,14 +81,25 @@ struct pci_device {
 	unsigned int slot;
 	unsigned int cap_end; /* where the next capability goes */
 	uint8_t *cap_next; /* the "next" byte to link it from */
+	/*
+	 * INTx state, under bus->intx_lock rather than the bus lock: the
+	 * device's thread raises and lowers it. intx_level is also what the
+	 * Status register's interrupt bit reads (atomically).
+	 */
 	bool intx_level;
+	bool intx_disabled; /* the Command register's INTx disable */
 };
 
 struct pci_bus {
-	/* Config space and BAR state; MMIO dispatch reads it shared. */
+	/*
+	 * Config space and BAR state; MMIO dispatch reads it shared. Taken
+	 * before a device's own lock, never after: device threads (which
+	 * hold that) must not touch config space.
+	 */
 	pthread_rwlock_t lock;
 	struct pci_device *dev[PCI_SLOTS];
 	struct pci_device host_bridge;
+	/* Latched by one vCPU, used by another's next access (atomic). */
 	uint32_t conf1_addr;
 	uint64_t window_base, window_size, window_next;
 	void (*set_irq)(void *ctx, uint32_t gsi, int level);
@@ -121,7 +132,7 @@ unsigned int pci_device_add_cap(struct pci_device *d, uint8_t id,
 /* Puts d in the next free slot, with BARs placed; 0, or -1 if full. */
 int pci_bus_add(struct pci_bus *bus, struct pci_device *d);
 
-/* Legacy INTx line of the device (pin INTA). */
+/* Legacy INTx line of the device (pin INTA); any thread, bus lock or not. */
 void pci_device_set_intx(struct pci_device *d, bool level);
 
 /* Little-endian config-space field helpers. */

@@ -13,7 +13,9 @@
  * stack. Frames cross this interface with the 12-byte virtio_net_hdr_v1 in
  * front, as the guest lays them out; a back end that cannot use the header
  * (no offloads) drops it on the way out and sends zeros on the way in.
- * Everything runs on the device thread.
+ * Everything runs on the device thread, except that pause_rx() and
+ * set_offloads() also come from the vCPU thread that starts or resets the
+ * device (with the device locked).
  */
 #define NET_HDR_LEN 12
 /* The largest frame with header: a 64 KiB GSO packet plus link headers. */

@@ -143,7 +143,8 @@ static int cb_add_poll(int fd, int events, void *opaque)
 	short ev = 0;
 
 	/* While the guest has no room, data waits in the host's sockets. */
-	if ((events & SLIRP_POLL_IN) && !s->paused)
+	if ((events & SLIRP_POLL_IN) &&
+	    !__atomic_load_n(&s->paused, __ATOMIC_RELAXED))
 		ev |= POLLIN;
 	if (events & SLIRP_POLL_OUT)
 		ev |= POLLOUT;
@@ -249,7 +250,9 @@ static void slirp_pause_rx(struct net_backend *be, bool paused)
 {
 	struct net_slirp *s = (struct net_slirp *)be;
 
-	s->paused = paused;
+	/* From the vCPU that resets the device too, while the device
+	 * thread polls. */
+	__atomic_store_n(&s->paused, paused, __ATOMIC_RELAXED);
 	if (!paused && s->loop)
 		evloop_wake(s->loop);
 }

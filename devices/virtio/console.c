@@ -28,11 +28,9 @@ static void console_kick(struct virtio_device *vdev, unsigned int q)
 				virtio_needs_reset(vdev);
 				return;
 			}
-			for (unsigned int i = 0;
-			     r == VQ_CHAIN && i < con->chain.nr_out; i++)
-				con->output(con->ctx,
-					    con->chain.iov[i].iov_base,
-					    con->chain.iov[i].iov_len);
+			if (r == VQ_CHAIN)
+				virtio_transmit(&con->chain, con->output,
+						con->ctx);
 			vq_push(vq, con->chain.head, 0);
 			if (!con->port_open) {
 				con->port_open = true;

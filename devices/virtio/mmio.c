@@ -117,10 +117,11 @@ static uint64_t mmio_read(void *opaque, uint64_t off, unsigned int size)
 {
 	struct virtio_mmio *vm = opaque;
 	struct virtio_device *vdev = vm->vdev;
-	unsigned int q = vdev->queue_select;
+	unsigned int q;
 	uint64_t v = 0;
 
 	pthread_mutex_lock(&vdev->lock);
+	q = vdev->queue_select;
 	if (off >= REG_CONFIG) {
 		uint32_t o = (uint32_t)(off - REG_CONFIG);
 
@@ -186,12 +187,20 @@ static void mmio_write(void *opaque, uint64_t off, unsigned int size,
 {
 	struct virtio_mmio *vm = opaque;
 	struct virtio_device *vdev = vm->vdev;
-	unsigned int q = vdev->queue_select;
-	bool qok = q < vdev->ops->nr_queues && !vdev->queue_enabled[q];
 	uint32_t v = (uint32_t)value;
 	uint64_t one = 1;
+	unsigned int q;
+	bool qok;
 
+	/*
+	 * Every decision below reads state another vCPU or the device thread
+	 * may change, so it is made under the lock, in the same hold as the
+	 * change it allows.
+	 */
 	pthread_mutex_lock(&vdev->lock);
+	q = vdev->queue_select;
+	/* Queue setup is frozen once the queue is enabled. */
+	qok = q < vdev->ops->nr_queues && !vdev->queue_enabled[q];
 	if (off >= REG_CONFIG) {
 		uint32_t o = (uint32_t)(off - REG_CONFIG);
 

@@ -17,13 +17,20 @@ struct virtio_mmio {
 	struct virtio_device *vdev;
 	uint64_t base;
 	uint32_t gsi;
-	uint32_t interrupt_status;
+	uint32_t interrupt_status; /* vdev locked */
 	bool ioeventfds;
 };
 
+/*
+ * The register window: called on vCPU threads, any number at once; each
+ * access takes vdev->lock itself (the caller holds no device lock).
+ */
 extern const struct io_ops virtio_mmio_io_ops;
 
-/* Sets up the transport at base with interrupt line gsi; 0 or -errno. */
+/*
+ * Sets up the transport at base with interrupt line gsi, before any vCPU
+ * runs; 0 or -errno.
+ */
 int virtio_mmio_init(struct virtio_mmio *vm, struct virtio_device *vdev,
 		     uint64_t base, uint32_t gsi);
 

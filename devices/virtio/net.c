@@ -88,7 +88,7 @@ static enum rx_result deliver(struct virtio_net *net)
 		net->rx_lens[n] = (uint32_t)got;
 		n++;
 		off += got;
-		if (off < net->rx_len && (!merge || n == vq->size)) {
+		if (off < net->rx_len && (!merge || n == vq->num)) {
 			log_guest(
 				"virtio-net: a %zu-byte frame does not fit the receive buffers",
 				net->rx_len);

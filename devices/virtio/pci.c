@@ -59,18 +59,6 @@ static const struct {
 #define MSIX_ENTRY_CONTROL 12
 #define MSIX_ENTRY_MASKED 1
 
-static bool msix_enabled(const struct virtio_pci *vp)
-{
-	return pci_get_u16(vp->pci.cfg + vp->msix_cap + 2) &
-	       MSIX_CONTROL_ENABLE;
-}
-
-static bool msix_all_masked(const struct virtio_pci *vp)
-{
-	return pci_get_u16(vp->pci.cfg + vp->msix_cap + 2) &
-	       MSIX_CONTROL_MASKALL;
-}
-
 /*
  * Keeps vector v's irqfd assigned exactly while the vector may fire.
  * While it is masked the device's signals stay counted in the eventfd,
@@ -80,7 +68,7 @@ static void update_vector(struct virtio_pci *vp, unsigned int v)
 {
 	struct virtio_pci_vector *vec = &vp->vec[v];
 	const struct hv *hv = vp->vdev->hv;
-	bool want = msix_enabled(vp) && !msix_all_masked(vp) &&
+	bool want = vp->msix_enabled && !vp->msix_masked &&
 		    !(pci_get_u32(vec->entry + MSIX_ENTRY_CONTROL) &
 		      MSIX_ENTRY_MASKED);
 	int err;
@@ -153,7 +141,7 @@ static void signal_vector(struct virtio_pci *vp, uint16_t vector,
 {
 	uint64_t one = 1;
 
-	if (msix_enabled(vp)) {
+	if (vp->msix_enabled) {
 		if (vector < vp->nr_vectors &&
 		    write(vp->vec[vector].fd, &one, sizeof(one)) < 0)
 			log_warn("%s: interrupt eventfd: %s",
@@ -509,7 +497,11 @@ static void config_write(struct pci_device *d, unsigned int off,
 	if (cfg_window_hit(vp, off, size))
 		cfg_window_access(vp, true);
 	if (off < vp->msix_cap + 4 && off + size > vp->msix_cap + 2) {
+		uint16_t control = pci_get_u16(vp->pci.cfg + vp->msix_cap + 2);
+
 		pthread_mutex_lock(&vp->vdev->lock);
+		vp->msix_enabled = control & MSIX_CONTROL_ENABLE;
+		vp->msix_masked = control & MSIX_CONTROL_MASKALL;
 		update_vectors(vp);
 		pthread_mutex_unlock(&vp->vdev->lock);
 	}

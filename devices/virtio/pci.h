@@ -28,7 +28,14 @@ struct virtio_pci_vector {
 	bool irqfd;
 };
 
-/* A virtio device on the PCI bus, virtio 1.x "modern" interface only. */
+/*
+ * A virtio device on the PCI bus, virtio 1.x "modern" interface only.
+ * vCPU threads reach it through config space (bus lock held for writing)
+ * and BAR 0 (bus lock held for reading); each takes vdev->lock, which
+ * guards everything here but `pci` and the capability offsets. The
+ * device thread signals interrupts with only vdev->lock, so what it needs
+ * from config space (MSI-X enable and mask-all) is mirrored under it.
+ */
 struct virtio_pci {
 	struct virtio_device *vdev;
 	struct pci_device pci;
@@ -37,11 +44,12 @@ struct virtio_pci {
 	uint16_t queue_vector[VIRTIO_MAX_QUEUES];
 	unsigned int nr_vectors;
 	struct virtio_pci_vector vec[VIRTIO_PCI_MAX_VECTORS];
+	bool msix_enabled, msix_masked; /* the MSI-X control bits */
 	unsigned int msix_cap, cfg_cap; /* config space offsets */
 	uint32_t notify_base; /* where queue kicks land; 0: nowhere */
 };
 
-/* Puts vdev on bus. Returns 0 or -errno. */
+/* Puts vdev on bus, before any vCPU runs. Returns 0 or -errno. */
 int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *vdev,
 		    struct pci_bus *bus);
 void virtio_pci_destroy(struct virtio_pci *vp);

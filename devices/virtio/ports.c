@@ -207,11 +207,8 @@ static bool drain_output(struct virtio_ports *vp, unsigned int id)
 				virtio_needs_reset(vdev);
 				return false;
 			}
-			for (unsigned int i = 0;
-			     r == VQ_CHAIN && p->output && i < vp->chain.nr_out;
-			     i++)
-				p->output(p->ctx, vp->chain.iov[i].iov_base,
-					  vp->chain.iov[i].iov_len);
+			if (r == VQ_CHAIN && p->output)
+				virtio_transmit(&vp->chain, p->output, p->ctx);
 			vq_push(vq, vp->chain.head, 0);
 			pushed = true;
 		}

@@ -34,14 +34,21 @@ static void on_kick(struct ev_source *src, uint32_t events)
 void virtio_kick(struct virtio_device *vdev, unsigned int q)
 {
 	struct virtqueue *vq = &vdev->vq[q];
-	uint64_t one = 1;
 
 	if (q >= vdev->ops->nr_queues || !live(vdev) || !vq->ready)
 		return;
 	vq_new_round(vq);
 	vdev->ops->kick(vdev, q);
 	/* Out of budget: come back after the loop's other sources. */
-	if (vq->yielded && vdev->kick[q].fd >= 0 &&
+	if (vq->yielded)
+		virtio_notify(vdev, q);
+}
+
+void virtio_notify(struct virtio_device *vdev, unsigned int q)
+{
+	uint64_t one = 1;
+
+	if (q < vdev->ops->nr_queues && vdev->kick[q].fd >= 0 &&
 	    write(vdev->kick[q].fd, &one, sizeof(one)) < 0) {
 		/* Only fails when the counter is saturated: kicked anyway. */
 	}
@@ -137,7 +144,7 @@ void virtio_set_status(struct virtio_device *vdev, uint8_t status)
 			vdev->ops->start(vdev);
 		/* Buffers queued before DRIVER_OK were not kicked for. */
 		for (unsigned int q = 0; q < vdev->ops->nr_queues; q++)
-			virtio_kick(vdev, q);
+			virtio_notify(vdev, q);
 	}
 }
 
@@ -155,7 +162,7 @@ bool virtio_enable_queue(struct virtio_device *vdev, unsigned int q)
 	}
 	vdev->queue_enabled[q] = true;
 	if (live(vdev))
-		virtio_kick(vdev, q);
+		virtio_notify(vdev, q);
 	return true;
 }
 
@@ -215,5 +222,28 @@ size_t virtio_receive(struct virtio_device *vdev, unsigned int q,
 	 * no buffers means asking, so the rest is not stranded.
 	 */
 	*again = (done < len && vq_kick_on_more(vq)) || vq->yielded;
+	return done;
+}
+
+size_t virtio_transmit(const struct vq_chain *c,
+		       void (*output)(void *ctx, const uint8_t *buf,
+				      size_t len),
+		       void *ctx)
+{
+	size_t done = 0;
+
+	for (unsigned int i = 0; i < c->nr_out; i++) {
+		size_t len = c->iov[i].iov_len;
+
+		if (len > VIRTIO_TX_CHAIN_MAX - done)
+			len = VIRTIO_TX_CHAIN_MAX - done;
+		if (len)
+			output(ctx, c->iov[i].iov_base, len);
+		done += len;
+	}
+	if (done < c->out_len)
+		log_guest("a %zu-byte transmit chain: only the first %u bytes "
+			  "were passed on",
+			  c->out_len, VIRTIO_TX_CHAIN_MAX);
 	return done;
 }

@@ -45,9 +45,13 @@ struct virtio_device_ops {
 			    uint32_t len);
 	void (*write_config)(struct virtio_device *vdev, uint32_t off,
 			     const void *buf, uint32_t len);
-	/* The driver set DRIVER_OK; the enabled queues are live. */
+	/*
+	 * The driver set DRIVER_OK; the enabled queues are live (vCPU
+	 * thread, vdev locked: set state, leave queue work to kick).
+	 */
 	void (*start)(struct virtio_device *vdev);
-	/* The driver reset the device: drop everything in flight. */
+	/* The driver reset the device: drop everything in flight (vCPU
+	 * thread, vdev locked). */
 	void (*reset)(struct virtio_device *vdev);
 	/* The driver kicked queue q (device thread, vdev locked). */
 	void (*kick)(struct virtio_device *vdev, unsigned int q);
@@ -67,7 +71,9 @@ struct virtio_device {
 	const struct hv *hv;
 	/*
 	 * Held by the device thread while it works on the queues and by a
-	 * vCPU thread while it accesses the device's registers.
+	 * vCPU thread while it accesses the device's registers; guards
+	 * everything below, and the transport's state (interrupt status,
+	 * vectors) too.
 	 */
 	pthread_mutex_t lock;
 
@@ -89,11 +95,24 @@ void virtio_destroy(struct virtio_device *vdev);
 uint64_t virtio_offered_features(const struct virtio_device *vdev);
 bool virtio_has_feature(const struct virtio_device *vdev, unsigned int bit);
 
-/* Register-level operations the transports share; vdev locked. */
+/*
+ * Register-level operations the transports share: vCPU threads, vdev
+ * locked, each decision and the change it allows in one hold of the lock.
+ * They change state and notify; the device's work (its kick handler)
+ * happens on the device thread.
+ */
 void virtio_set_status(struct virtio_device *vdev, uint8_t status);
-/* Enables the selected queue; false if its rings are unusable. */
+/*
+ * Makes queue q live with the layout in vdev->vq[q] (then frozen until
+ * reset); false if its rings are unusable.
+ */
 bool virtio_enable_queue(struct virtio_device *vdev, unsigned int q);
-/* Runs the device's kick handler for q now (a kick that exited to us). */
+/* Asks the device thread to run queue q's kick handler; any thread. */
+void virtio_notify(struct virtio_device *vdev, unsigned int q);
+/*
+ * Runs the device's kick handler for q now, vdev locked: on the device
+ * thread, or where the work must be done before going on (a final flush).
+ */
 void virtio_kick(struct virtio_device *vdev, unsigned int q);
 
 /* For device types: interrupts, when the driver asked for them. */
@@ -108,6 +127,25 @@ void virtio_interrupt_queue(struct virtio_device *vdev, unsigned int q);
 size_t virtio_receive(struct virtio_device *vdev, unsigned int q,
 		      struct vq_chain *chain, const uint8_t *buf, size_t len,
 		      bool *again);
+
+/*
+ * The most one transmit chain passes on to a byte stream (a console's
+ * output). What Linux queues in one chain is at most a pipe's worth, 1 MiB
+ * unless an administrator raised fs.pipe-max-size; a hostile chain can name
+ * the same RAM VQ_MAX_CHAIN times over, and would otherwise make the host
+ * write up to that many times guest RAM in one go.
+ */
+#define VIRTIO_TX_CHAIN_MAX (1U << 20)
+
+/*
+ * Hands the readable buffers of chain c to output, in order, up to
+ * VIRTIO_TX_CHAIN_MAX bytes; drops (and reports) the rest. Returns how
+ * much went. vdev locked.
+ */
+size_t virtio_transmit(const struct vq_chain *c,
+		       void (*output)(void *ctx, const uint8_t *buf,
+				      size_t len),
+		       void *ctx);
 
 /* The ring is broken: stop, and tell the driver to reset the device. */
 void virtio_needs_reset(struct virtio_device *vdev);

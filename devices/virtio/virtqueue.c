@@ -61,6 +61,7 @@ int vq_start(struct virtqueue *vq, const struct guest_mem *mem)
 	vq->used_idx = (uint16_t *)(used + 2);
 	vq->used_ring = (struct vring_used_elem *)(used + 4);
 	vq->avail_event = (uint16_t *)(used + 4 + 8 * n);
+	vq->num = (uint16_t)n;
 	/* Start from where the driver's rings say (zero after a reset). */
 	vq->last_avail = 0;
 	vq->used = 0;
@@ -73,6 +74,7 @@ int vq_start(struct virtqueue *vq, const struct guest_mem *mem)
 void vq_stop(struct virtqueue *vq)
 {
 	vq->ready = false;
+	vq->num = 0;
 	vq->desc = NULL;
 	vq->avail_flags = vq->avail_idx = vq->avail_ring = NULL;
 	vq->used_event = vq->used_flags = vq->used_idx = NULL;
@@ -87,7 +89,7 @@ static enum vq_pop_result walk(struct virtqueue *vq, uint16_t head,
 			       struct vq_chain *c)
 {
 	const struct vring_desc *table = vq->desc;
-	uint32_t count = vq->size, idx = head, steps = 0;
+	uint32_t count = vq->num, idx = head, steps = 0;
 	bool in_indirect = false;
 	unsigned int n = 0;
 
@@ -186,20 +188,20 @@ enum vq_pop_result vq_pop(struct virtqueue *vq, struct vq_chain *c)
 	avail = load_acquire(vq->avail_idx);
 	if (avail == vq->last_avail)
 		return VQ_EMPTY;
-	if (vq->round_pops >= vq->size) {
+	if (vq->round_pops >= vq->num) {
 		vq->yielded = true;
 		return VQ_EMPTY;
 	}
 	vq->round_pops++;
-	if ((uint16_t)(avail - vq->last_avail) > vq->size) {
+	if ((uint16_t)(avail - vq->last_avail) > vq->num) {
 		log_guest(
 			"virtqueue: driver claims %u available buffers in a ring of %u",
-			(uint16_t)(avail - vq->last_avail), vq->size);
+			(uint16_t)(avail - vq->last_avail), vq->num);
 		return VQ_BROKEN;
 	}
-	head = load_once(&vq->avail_ring[vq->last_avail & (vq->size - 1)]);
+	head = load_once(&vq->avail_ring[vq->last_avail & (vq->num - 1)]);
 	vq->last_avail++;
-	if (head >= vq->size) {
+	if (head >= vq->num) {
 		log_guest("virtqueue: head index %u out of range", head);
 		return VQ_BROKEN;
 	}
@@ -212,7 +214,7 @@ void vq_add_used(struct virtqueue *vq, uint16_t head, uint32_t len)
 
 	if (!vq->ready)
 		return;
-	e = &vq->used_ring[vq->used & (vq->size - 1)];
+	e = &vq->used_ring[vq->used & (vq->num - 1)];
 	__atomic_store_n(&e->id, head, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->len, len, __ATOMIC_RELAXED);
 	vq->used++;
@@ -286,7 +288,7 @@ bool vq_enable_kicks(struct virtqueue *vq)
 	 * Another pass costs budget too: a guest can make the index move
 	 * under the device's own flag writes without offering a chain.
 	 */
-	if (vq->round_pops >= vq->size) {
+	if (vq->round_pops >= vq->num) {
 		vq->yielded = true;
 		return false;
 	}

@@ -39,13 +39,21 @@ struct vring_used_elem {
 };
 
 struct virtqueue {
+	/*
+	 * The layout the driver programs through the transport's registers.
+	 * Only vq_start() reads it: what it checked, it copies, so a write
+	 * that reaches these fields while the queue is live cannot move or
+	 * resize the rings the device is using.
+	 */
 	uint16_t size;
+	uint64_t desc_gpa, avail_gpa, used_gpa;
+
 	bool ready;
 	bool event_idx; /* VIRTIO_F_EVENT_IDX negotiated */
 	bool indirect; /* VIRTIO_F_INDIRECT_DESC negotiated */
-	uint64_t desc_gpa, avail_gpa, used_gpa;
-
-	/* Host views of the rings, valid while ready. */
+	/* While ready: the size the rings were checked for, and their host
+	 * views. */
+	uint16_t num;
 	struct vring_desc *desc;
 	uint16_t *avail_flags, *avail_idx, *avail_ring, *used_event;
 	uint16_t *used_flags, *used_idx, *avail_event;
@@ -58,7 +66,7 @@ struct virtqueue {
 	/*
 	 * A guest can make the ring endless (rings laid over each other, so
 	 * the device's own writes move avail->idx), so a round of vq_pop()
-	 * and vq_enable_kicks() calls takes at most `size` chains and passes;
+	 * and vq_enable_kicks() calls takes at most `num` chains and passes;
 	 * then they report "nothing more" with `yielded` set, and the caller
 	 * comes back later instead of spinning.
 	 */
@@ -86,7 +94,11 @@ enum vq_pop_result {
 /*
  * Maps the rings at the addresses set in vq (size, *_gpa) after checking
  * size (a power of two up to VQ_MAX_SIZE), alignment and that each ring is
- * inside guest RAM. Returns 0, or -1 (and vq stays not ready).
+ * inside guest RAM, and fixes `num` to that size. Returns 0, or -1 (and vq
+ * stays not ready).
+ *
+ * None of these functions locks: whoever owns vq serialises them (for a
+ * device's queues, the virtio_device lock).
  */
 int vq_start(struct virtqueue *vq, const struct guest_mem *mem);
 /* Forgets the rings and indices (device reset, queue disable). */

@@ -15,7 +15,8 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -pthread -I. \
 FUZZ_LDLIBS := -laio -lpthread -lm
 
 FUZZ_TARGETS := fuzz_virtqueue fuzz_virtio_blk fuzz_pci_config \
-	fuzz_virtio_mmio fuzz_virtio_net fuzz_virtio_fs fuzz_virtio_ports
+	fuzz_virtio_mmio fuzz_virtio_net fuzz_virtio_fs fuzz_virtio_ports \
+	fuzz_virtio_mmio_race fuzz_virtio_pci_race
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 
 # Everything under test, plus the fake guest the targets share.
@@ -43,7 +44,7 @@ FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_MAIN_OBJS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/obj/tests/fuzz/%.o)
 FUZZ_OBJS := $(FUZZ_LIB_OBJS) $(FUZZ_MAIN_OBJS)
 
-.PHONY: fuzz fuzz-run fuzz-coverage fuzz-clean
+.PHONY: fuzz fuzz-run fuzz-coverage fuzz-tsan fuzz-clean
 
 fuzz: $(FUZZ_BINS)
 
@@ -65,8 +66,24 @@ $(FUZZ_COV_BINS): $(FUZZ_COV_DIR)/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) \
 	$(FUZZ_CC) $(FUZZ_COV_CFLAGS) -fsanitize=fuzzer -o $@ $< \
 		$(FUZZ_LIB_SRCS) $(FUZZ_LDLIBS)
 
+# The racing targets under ThreadSanitizer, for data races that do no
+# visible harm in a run: `make fuzz-tsan`, then
+# $(BUILD)/fuzz-tsan/<target> RUNS FILE... (a corpus, say).
+FUZZ_TSAN_DIR := $(BUILD)/fuzz-tsan
+FUZZ_TSAN_BINS := $(FUZZ_TSAN_DIR)/fuzz_virtio_mmio_race \
+	$(FUZZ_TSAN_DIR)/fuzz_virtio_pci_race
+
+fuzz-tsan: $(FUZZ_TSAN_BINS)
+
+$(FUZZ_TSAN_BINS): $(FUZZ_TSAN_DIR)/%: tests/fuzz/%.c tests/fuzz/run_inputs.c \
+		$(FUZZ_LIB_SRCS) tests/fuzz/fuzz_guest.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -pthread -I. \
+		-I$(BUILD)/firmware -Wall -Wextra -Werror -fsanitize=thread \
+		-o $@ $< tests/fuzz/run_inputs.c $(FUZZ_LIB_SRCS) $(FUZZ_LDLIBS)
+
 fuzz-clean:
-	rm -rf $(FUZZ_DIR) $(FUZZ_COV_DIR)
+	rm -rf $(FUZZ_DIR) $(FUZZ_COV_DIR) $(FUZZ_TSAN_DIR)
 
 # The harness itself must be warning-free; kestrel's own sources are held
 # to that by the main build.

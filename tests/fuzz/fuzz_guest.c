@@ -4,10 +4,15 @@
 
 #include <sys/epoll.h>
 
+#include <assert.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "devices/virtio/virtio.h"
 #include "vmm/log.h"
@@ -36,13 +41,14 @@ static int stub_ioeventfd(void *ctx, const struct hv_ioeventfd *io, bool assign)
 
 static int stub_msi_route(void *ctx, int *gsi, uint64_t addr, uint32_t data)
 {
-	static int next_gsi = 24;
+	/* Atomic: the racing targets route from several threads. */
+	static atomic_int next_gsi = 24;
 
 	(void)ctx;
 	(void)addr;
 	(void)data;
 	if (*gsi < 0)
-		*gsi = next_gsi++;
+		*gsi = atomic_fetch_add(&next_gsi, 1);
 	return 0;
 }
 
@@ -224,4 +230,148 @@ void fuzz_move_avail(struct fuzz_guest *g, struct virtio_device *vdev,
 	p = g->ram + (gpa - FUZZ_RAM_GPA);
 	idx = (uint16_t)(fuzz_le16(p) + step);
 	memcpy(p, &idx, 2);
+}
+
+void fuzz_check_live_queues(const struct fuzz_guest *g,
+			    const struct virtio_device *vdev)
+{
+	for (unsigned int q = 0; q < vdev->ops->nr_queues; q++) {
+		const struct virtqueue *vq = &vdev->vq[q];
+		uint64_t n = vq->size;
+		uint8_t *desc, *avail, *used;
+
+		if (!vq->ready)
+			continue;
+		desc = gm_ptr(&g->mem, vq->desc_gpa, 16 * n);
+		avail = gm_ptr(&g->mem, vq->avail_gpa, 6 + 2 * n);
+		used = gm_ptr(&g->mem, vq->used_gpa, 6 + 8 * n);
+		if (!desc || !avail || !used || (uint8_t *)vq->desc != desc ||
+		    (uint8_t *)vq->avail_idx != avail + 2 ||
+		    (uint8_t *)vq->used_event != avail + 4 + 2 * n ||
+		    (uint8_t *)vq->used_idx != used + 2 ||
+		    (uint8_t *)vq->avail_event != used + 4 + 8 * n)
+			fuzz_fail(
+				"%s: live queue %u is not the one its registers "
+				"describe (size %u, rings %#llx %#llx %#llx)",
+				vdev->ops->name, q, vq->size,
+				(unsigned long long)vq->desc_gpa,
+				(unsigned long long)vq->avail_gpa,
+				(unsigned long long)vq->used_gpa);
+	}
+}
+
+struct race {
+	struct fuzz_guest *g;
+	const uint8_t *data;
+	size_t nr_ops, op_size;
+	void (*vcpu_op)(const uint8_t *op);
+	void (*check)(void);
+	atomic_uint passed[FUZZ_VCPUS]; /* sync points */
+	atomic_bool done[FUZZ_VCPUS];
+	atomic_uint running;
+};
+
+struct race_vcpu {
+	struct race *r;
+	unsigned int id;
+};
+
+static_assert(FUZZ_VCPUS == 2, "race_sync() pairs two vCPUs");
+
+/* Waits until the other vCPU has passed as many sync points, or is done. */
+static void race_sync(struct race *r, unsigned int id)
+{
+	unsigned int me = atomic_fetch_add(&r->passed[id], 1) + 1;
+	unsigned int other = id ^ 1;
+
+	while (atomic_load(&r->passed[other]) < me &&
+	       !atomic_load(&r->done[other]))
+		sched_yield();
+}
+
+static void *race_vcpu_thread(void *arg)
+{
+	struct race_vcpu *v = arg;
+	struct race *r = v->r;
+
+	for (size_t i = 0; i < r->nr_ops; i++) {
+		const uint8_t *op = r->data + i * r->op_size;
+
+		if (!!(op[0] & FUZZ_RACE_VCPU1) != v->id)
+			continue;
+		if ((op[0] & 7) != FUZZ_RACE_OWN) {
+			r->vcpu_op(op);
+		} else if (op[1] % 2 == 0) {
+			race_sync(r, v->id);
+		} else {
+			for (unsigned int n = fuzz_le16(op + 2) % 4096; n; n--)
+				atomic_signal_fence(memory_order_seq_cst);
+		}
+	}
+	atomic_store(&r->done[v->id], true);
+	if (atomic_fetch_sub(&r->running, 1) == 1)
+		evloop_wake(&r->g->loop);
+	return NULL;
+}
+
+/* Runs the ready handlers; the wake-up fd only ends a wait. */
+static void race_dispatch(struct fuzz_guest *g, int timeout_ms)
+{
+	struct epoll_event evs[8];
+	int n = epoll_wait(g->loop.epfd, evs, 8, timeout_ms);
+	uint64_t v;
+
+	for (int i = 0; i < n; i++) {
+		struct ev_source *src = evs[i].data.ptr;
+
+		if (src)
+			src->handler(src, evs[i].events);
+		else if (read(g->loop.wakefd, &v, sizeof(v)) < 0)
+			continue;
+	}
+}
+
+static void *race_device_thread(void *arg)
+{
+	struct race *r = arg;
+	bool last;
+
+	do {
+		last = atomic_load(&r->running) == 0;
+		race_dispatch(r->g, last ? 0 : -1);
+		if (r->check)
+			r->check();
+	} while (!last);
+	return NULL;
+}
+
+void fuzz_race(struct fuzz_guest *g, const uint8_t *data, size_t size,
+	       size_t op_size, size_t max_ops,
+	       void (*vcpu_op)(const uint8_t *op), void (*check)(void))
+{
+	struct race r = {
+		.g = g,
+		.data = data,
+		.nr_ops = size / op_size < max_ops ? size / op_size : max_ops,
+		.op_size = op_size,
+		.vcpu_op = vcpu_op,
+		.check = check,
+		.running = FUZZ_VCPUS,
+	};
+	struct race_vcpu v[FUZZ_VCPUS];
+	pthread_t vcpu[FUZZ_VCPUS], device;
+
+	if (pthread_create(&device, NULL, race_device_thread, &r))
+		fuzz_fail("cannot start the device thread");
+	for (unsigned int i = 0; i < FUZZ_VCPUS; i++) {
+		v[i] = (struct race_vcpu){ &r, i };
+		if (pthread_create(&vcpu[i], NULL, race_vcpu_thread, &v[i]))
+			fuzz_fail("cannot start vCPU thread %u", i);
+	}
+	for (unsigned int i = 0; i < FUZZ_VCPUS; i++)
+		pthread_join(vcpu[i], NULL);
+	pthread_join(device, NULL);
+	race_dispatch(g, 0);
+	if (check)
+		check();
 }

@@ -69,6 +69,34 @@ void fuzz_bring_up(struct virtio_device *vdev, unsigned int nr_queues,
 void fuzz_move_avail(struct fuzz_guest *g, struct virtio_device *vdev,
 		     unsigned int q, uint8_t step);
 
+/*
+ * vdev locked: every live queue uses the rings its registers describe,
+ * mapped for the size they hold (the transport froze them when the queue
+ * went live). Fails the input if not.
+ */
+void fuzz_check_live_queues(const struct fuzz_guest *g,
+			    const struct virtio_device *vdev);
+
+/*
+ * Racing vCPUs, for the transports' register paths. FUZZ_VCPUS threads
+ * each perform their share of an input's op_size-byte operations (op[0]
+ * bit 6 says whose: FUZZ_RACE_VCPU1) by calling vcpu_op(op), while a
+ * device thread runs the event loop's ready handlers (queue kicks), then
+ * check(), until the vCPUs are done; then the harness joins them and runs
+ * the ready handlers and check() once more. Operations with op[0] & 7 ==
+ * FUZZ_RACE_OWN shape the interleaving instead: op[1] even is a sync
+ * point (the vCPU waits until the other has passed as many, or has no
+ * more), odd a spin of fuzz_le16(op + 2) % 4096 iterations. Runs the
+ * first max_ops operations of data.
+ */
+#define FUZZ_VCPUS 2
+#define FUZZ_RACE_VCPU1 0x40
+#define FUZZ_RACE_OWN 7
+
+void fuzz_race(struct fuzz_guest *g, const uint8_t *data, size_t size,
+	       size_t op_size, size_t max_ops,
+	       void (*vcpu_op)(const uint8_t *op), void (*check)(void));
+
 /* Reports an oracle violation (with printf-style detail) and aborts. */
 void fuzz_fail(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));

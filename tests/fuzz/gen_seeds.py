@@ -509,6 +509,130 @@ def mmio_seeds():
     s += mop(M_CON, 0x100, 8, 0, wr=True)
     write(t, "odd-accesses", s)
 
+# ------------------------------------------- racing vCPUs (mmio and PCI)
+
+RACE_VCPU1, RACE_OWN = 0x40, 7
+
+
+def on_vcpu(ops, vcpu, kinds):
+    """Re-targets a single-threaded op stream at one vCPU of a racer,
+    mapping each op kind through `kinds` (ops whose kind is not there go)."""
+    out = b""
+    for i in range(0, len(ops), 14):
+        o = bytearray(ops[i:i + 14])
+        if o[0] & 7 not in kinds:
+            continue
+        o[0] = (o[0] & 0x80) | kinds[o[0] & 7] | (RACE_VCPU1 if vcpu else 0)
+        out += bytes(o)
+    return out
+
+
+def race_sync(vcpu):
+    return bytes([RACE_OWN | (RACE_VCPU1 if vcpu else 0), 0]) + bytes(12)
+
+
+def race_spin(vcpu, n):
+    return (bytes([RACE_OWN | (RACE_VCPU1 if vcpu else 0), 1])
+            + struct.pack("<H", n) + bytes(10))
+
+
+def mmio_race_seeds():
+    t = "fuzz_virtio_mmio_race"
+    kinds = {M_RNG: 0, M_CON: 3, M_RAMWRITE: 6}
+
+    def v(ops, vcpu):
+        return on_vcpu(ops, vcpu, kinds)
+
+    # vCPU 0 sets the rng up and asks for entropy while vCPU 1 reads the
+    # registers a driver polls.
+    s = v(mmio_bringup(M_RNG) + mmio_queue(M_RNG, 0, 8, 0x2000)
+          + mop(M_RNG, 0x070, 4, 0xf, wr=True)
+          + mmio_buffer(8, 0x2000, 0x4000, 64, F_WRITE), 0)
+    s += race_sync(0) + race_sync(1)
+    s += v(mop(M_RNG, 0x050, 4, 0, wr=True) + mop(M_RNG, 0x060)
+           + mop(M_RNG, 0x064, 4, 1, wr=True), 0)
+    s += v(mop(M_RNG, 0x070) + mop(M_RNG, 0x044) + mop(M_RNG, 0x0fc), 1)
+    write(t, "rng-request-and-poll", s)
+
+    # The rings at the very end of guest RAM, where a ring read or written
+    # past the size it was checked for leaves RAM at once.
+    desc, avail, used = 0x12000 - 16 * 8, 0x11e00, 0x11e40
+    q = mop(M_RNG, 0x030, 4, 0, wr=True) + mop(M_RNG, 0x038, 4, 8, wr=True)
+    q += mop(M_RNG, 0x080, 4, desc, wr=True)
+    q += mop(M_RNG, 0x090, 4, avail, wr=True)
+    q += mop(M_RNG, 0x0a0, 4, used, wr=True)
+    q += mop(M_RNG, 0x044, 4, 1, wr=True)
+    buf = (mmio_ram(desc, 0x4000) + mmio_ram(desc + 8, 64 | F_WRITE << 32)
+           + mmio_ram(avail, 1 << 16))
+    s = v(mmio_bringup(M_RNG) + q + mop(M_RNG, 0x070, 4, 0xf, wr=True)
+          + buf, 0)
+    s += race_sync(0) + race_sync(1)
+    s += v(mop(M_RNG, 0x050, 4, 0, wr=True), 0)
+    s += v(mop(M_RNG, 0x030, 4, 0, wr=True) + mop(M_RNG, 0x034), 1)
+    write(t, "rng-rings-at-ram-end", s)
+
+    # vCPU 0 programs a queue (rings first, then its size) and enables it
+    # while vCPU 1, as a second CPU of a sloppy driver might, writes the
+    # same size again.
+    ring = 0x3000
+    q = mop(M_CON, 0x030, 4, 1, wr=True)
+    q += mop(M_CON, 0x080, 4, ring, wr=True)
+    q += mop(M_CON, 0x090, 4, ring + 0x40, wr=True)
+    q += mop(M_CON, 0x0a0, 4, ring + 0x80, wr=True)
+    q += mop(M_CON, 0x038, 4, 4, wr=True)
+    s = v(mmio_bringup(M_CON) + q, 0)
+    s += race_sync(0) + race_sync(1)
+    s += v(mop(M_CON, 0x044, 4, 1, wr=True)
+           + mop(M_CON, 0x070, 4, 0xf, wr=True)
+           + mmio_ram(0x6000, int.from_bytes(b"hello, k", "little"))
+           + mmio_buffer(4, ring, 0x6000, 8, 0)
+           + mop(M_CON, 0x050, 4, 1, wr=True), 0)
+    s += v(mop(M_CON, 0x038, 4, 4, wr=True) + mop(M_CON, 0x070), 1)
+    write(t, "queue-enable-and-size-rewrite", s)
+
+    # Each vCPU sets up one of the console's queues, one after the other;
+    # then one transmits while the other resets the device.
+    s = v(mmio_bringup(M_CON) + mmio_queue(M_CON, 0, 4, 0x2000), 0)
+    s += race_sync(0) + race_sync(1)
+    s += v(mmio_queue(M_CON, 1, 4, 0x3000)
+           + mop(M_CON, 0x070, 4, 0xf, wr=True), 1)
+    s += race_sync(1) + race_sync(0)
+    s += v(mmio_ram(0x6000, int.from_bytes(b"hello, k", "little"))
+           + mmio_buffer(4, 0x3000, 0x6000, 8, 0)
+           + mop(M_CON, 0x050, 4, 1, wr=True), 0)
+    s += race_spin(1, 200) + v(mop(M_CON, 0x070, 4, 0, wr=True), 1)
+    write(t, "console-tx-vs-reset", s)
+
+
+def pci_race_seeds():
+    t = "fuzz_virtio_pci_race"
+    kinds = {PIO: 0, ECAM: 1, WINDOW: 2, RAMWRITE: 6}
+    con_slot, con_bar = 2, 0x8000
+
+    def v(ops, vcpu):
+        return on_vcpu(ops, vcpu, kinds)
+
+    # vCPU 0 sets the rng up; then it asks for entropy while vCPU 1 reads
+    # the ISR, as an INTx handler does.
+    s = v(ecam(RNG_SLOT, 0x04, 2, 0x0006) + virtio_bringup(), 0)
+    s += race_sync(0) + race_sync(1)
+    s += v(ram_write(0x2080, 2 << 16) + win(0x3000, 2, 0), 0)
+    s += v(win(0x1000, 1) + conf1(RNG_SLOT, 0x04), 1)
+    write(t, "rng-request-and-isr", s)
+
+    # MSI-X on both devices from different vCPUs; then one masks all while
+    # the other kicks.
+    msix = (ecam(RNG_SLOT, MSIX_CAP + 2, 2, 0x8000)
+            + win(0x4000, 8, 0xfee00000) + win(0x4008, 4, 0x4021)
+            + win(0x400c, 4, 0) + win(0x1a, 2, 0))
+    s = v(ecam(RNG_SLOT, 0x04, 2, 0x0006) + msix, 0)
+    s += v(ecam(con_slot, 0x04, 2, 0x0006) + virtio_bringup(con_bar), 1)
+    s += race_sync(0) + race_sync(1)
+    s += v(virtio_bringup(), 0)
+    s += v(ecam(RNG_SLOT, MSIX_CAP + 2, 2, 0xc000) + win(0x5000, 8), 1)
+    write(t, "msix-two-devices", s)
+
+
 # ---- fuzz_virtio_fs: FUSE requests as records ----
 (F_LOOKUP, F_FORGET, F_GETATTR, F_SETATTR, F_READLINK, F_SYMLINK, F_MKNOD,
  F_MKDIR, F_UNLINK, F_RMDIR, F_RENAME, F_LINK, F_OPEN, F_READ, F_WRITE,
@@ -612,3 +736,5 @@ if __name__ == "__main__":
     pci_seeds()
     mmio_seeds()
     fs_seeds()
+    mmio_race_seeds()
+    pci_race_seeds()

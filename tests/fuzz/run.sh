@@ -16,7 +16,7 @@ secs=${1:-60}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-build}
 cd "$root" || exit 1
-targets=${*:-fuzz_virtqueue fuzz_virtio_blk fuzz_pci_config fuzz_virtio_mmio fuzz_virtio_net fuzz_virtio_fs fuzz_virtio_ports}
+targets=${*:-fuzz_virtqueue fuzz_virtio_blk fuzz_pci_config fuzz_virtio_mmio fuzz_virtio_net fuzz_virtio_fs fuzz_virtio_ports fuzz_virtio_mmio_race fuzz_virtio_pci_race}
 
 # Largest input worth mutating: header + guest RAM in use, or the ops.
 max_len() {
@@ -24,7 +24,8 @@ max_len() {
 	fuzz_virtqueue) echo 32768 ;;
 	fuzz_virtio_blk | fuzz_virtio_net | fuzz_virtio_ports) echo 16384 ;;
 	fuzz_virtio_fs) echo 8192 ;;
-	fuzz_pci_config | fuzz_virtio_mmio) echo 7168 ;; # 512 ops of 14 bytes
+	fuzz_pci_config | fuzz_virtio_mmio | fuzz_virtio_mmio_race | \
+		fuzz_virtio_pci_race) echo 7168 ;; # 512 ops of 14 bytes
 	*) echo 4096 ;;
 	esac
 }

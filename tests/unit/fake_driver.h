@@ -6,13 +6,21 @@
  * A guest driver for unit tests of virtio devices: guest RAM, rings laid
  * out in it, and a transport that counts interrupts. Include after unit.h.
  */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "devices/virtio/virtio.h"
 #include "vmm/evloop.h"
 #include "vmm/guest_mem.h"
 #include "vmm/hv.h"
+#include "vmm/iobus.h"
 
 #define FD_RAM_GPA 0x10000ULL
 #define FD_RAM_SIZE (4ULL << 20)
@@ -168,7 +176,31 @@ static inline uint64_t fd_alloc(struct fake_driver *fd, uint32_t len)
 	return gpa;
 }
 
-/* Takes vdev through feature negotiation to DRIVER_OK with nr_queues. */
+/*
+ * The device thread's turn: runs the handlers of the event sources ready
+ * now (queue kicks the transport or DRIVER_OK asked for). Returns how many
+ * ran.
+ */
+static inline int fd_run_ready(struct fake_driver *fd)
+{
+	struct epoll_event evs[VIRTIO_MAX_QUEUES];
+	int n = epoll_wait(fd->loop.epfd, evs, VIRTIO_MAX_QUEUES, 0), ran = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct ev_source *src = evs[i].data.ptr;
+
+		if (src) {
+			src->handler(src, evs[i].events);
+			ran++;
+		}
+	}
+	return ran;
+}
+
+/*
+ * Takes vdev through feature negotiation to DRIVER_OK with nr_queues, and
+ * lets the device thread run the queues DRIVER_OK notified.
+ */
 static inline void fd_bring_up(struct fake_driver *fd,
 			       struct virtio_device *vdev, uint64_t features,
 			       unsigned int nr_queues)
@@ -195,6 +227,7 @@ static inline void fd_bring_up(struct fake_driver *fd,
 	virtio_set_status(vdev, up | VIRTIO_STATUS_DRIVER_OK);
 	assert_int_equal(vdev->status, up | VIRTIO_STATUS_DRIVER_OK);
 	pthread_mutex_unlock(&vdev->lock);
+	fd_run_ready(fd);
 	memset(fd->irqs, 0, sizeof(fd->irqs));
 }
 
@@ -229,6 +262,32 @@ static inline uint16_t fd_post(struct fake_driver *fd, unsigned int q,
 	return head;
 }
 
+/*
+ * Makes a chain of segments available on queue q through an indirect
+ * table in guest RAM (VIRTIO_F_INDIRECT_DESC); returns its head.
+ */
+static inline uint16_t fd_post_indirect(struct fake_driver *fd, unsigned int q,
+					const struct fd_seg *s, unsigned int n)
+{
+	uint64_t table = fd_alloc(fd, 16 * n);
+	struct fd_seg ind = { table, 16 * n, false };
+	uint16_t head;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct vring_desc d = {
+			s[i].gpa, s[i].len,
+			(uint16_t)((s[i].writable ? VRING_DESC_F_WRITE : 0) |
+				   (i + 1 < n ? VRING_DESC_F_NEXT : 0)),
+			(uint16_t)(i + 1)
+		};
+
+		memcpy(fd_hva(fd, table + 16 * i, 16), &d, 16);
+	}
+	head = fd_post(fd, q, &ind, 1);
+	fd_w16(fd, fd_desc(q) + 16 * head + 12, VRING_DESC_F_INDIRECT);
+	return head;
+}
+
 /* The next used element of queue q, if there is one. */
 static inline bool fd_next_used(struct fake_driver *fd, unsigned int q,
 				uint16_t *id, uint32_t *len)
@@ -241,6 +300,79 @@ static inline bool fd_next_used(struct fake_driver *fd, unsigned int q,
 	*id = (uint16_t)fd_r32(fd, e);
 	*len = fd_r32(fd, e + 4);
 	return true;
+}
+
+/*
+ * A second vCPU, for tests that race two: a thread that makes one register
+ * access through a transport's io_ops, as a vCPU's exit handler does.
+ */
+struct fd_vcpu {
+	pthread_t thread;
+	atomic_int tid;
+	const struct io_ops *ops;
+	void *opaque;
+	uint64_t off, value;
+	unsigned int size;
+	bool write;
+};
+
+static inline void *fd_vcpu_run(void *arg)
+{
+	struct fd_vcpu *v = arg;
+
+	atomic_store(&v->tid, (int)syscall(SYS_gettid));
+	if (v->write)
+		v->ops->write(v->opaque, v->off, v->size, v->value);
+	else
+		v->value = v->ops->read(v->opaque, v->off, v->size);
+	return NULL;
+}
+
+static inline void fd_vcpu_start(struct fd_vcpu *v, const struct io_ops *ops,
+				 void *opaque, uint64_t off, unsigned int size,
+				 uint64_t value, bool write)
+{
+	*v = (struct fd_vcpu){ .ops = ops,
+			       .opaque = opaque,
+			       .off = off,
+			       .value = value,
+			       .size = size,
+			       .write = write };
+	assert_int_equal(pthread_create(&v->thread, NULL, fd_vcpu_run, v), 0);
+}
+
+/*
+ * Waits until the vCPU sleeps: blocked on a lock the test holds, since its
+ * access does nothing else that sleeps. Linux's /proc/<tid>/stat says.
+ */
+static inline void fd_vcpu_wait_blocked(struct fd_vcpu *v)
+{
+	for (unsigned int tries = 0;; tries++) {
+		char path[64], buf[512], *p = NULL;
+		int tid = atomic_load(&v->tid);
+		FILE *f;
+
+		assert_true(tries < 1000000); /* a minute or so */
+		if (tid) {
+			snprintf(path, sizeof(path), "/proc/self/task/%d/stat",
+				 tid);
+			f = fopen(path, "r");
+			assert_non_null(f);
+			if (fgets(buf, sizeof(buf), f))
+				p = strrchr(buf, ')');
+			fclose(f);
+			if (p && p[1] == ' ' && p[2] == 'S')
+				return;
+		}
+		sched_yield();
+	}
+}
+
+/* Waits for the vCPU's access to end; returns what a read read. */
+static inline uint64_t fd_vcpu_join(struct fd_vcpu *v)
+{
+	assert_int_equal(pthread_join(v->thread, NULL), 0);
+	return v->value;
 }
 
 #endif

@@ -313,6 +313,8 @@ static void unlock(struct fixture *fx)
 	pthread_mutex_unlock(&fx->blk->vdev.lock);
 }
 
+static void kick(struct fixture *fx);
+
 /* Negotiates features and sets queue 0 up, as a driver does. */
 static void bring_up(struct fixture *fx, uint64_t features, uint16_t qsize)
 {
@@ -339,6 +341,8 @@ static void bring_up(struct fixture *fx, uint64_t features, uint16_t qsize)
 	virtio_set_status(v, STATUS_UP | VIRTIO_STATUS_DRIVER_OK);
 	assert_int_equal(v->status, STATUS_UP | VIRTIO_STATUS_DRIVER_OK);
 	unlock(fx);
+	/* The device thread's answer to DRIVER_OK's notification. */
+	kick(fx);
 }
 
 static void set_desc(struct fixture *fx, uint64_t table, unsigned int i,

@@ -33,12 +33,17 @@ struct fixture {
 	unsigned int nr_order;
 	unsigned int rx_ready;
 	uint64_t ctrl_buf[FD_QSIZE];
+	bool count_only; /* output is only counted in `emitted` */
+	uint64_t emitted[4];
 };
 
 static struct fixture *the;
 
 static void record(int port, const uint8_t *buf, size_t len)
 {
+	the->emitted[port] += len;
+	if (the->count_only)
+		return;
 	assert_true(the->out_len[port] + len <= sizeof(the->out[port]));
 	memcpy(the->out[port] + the->out_len[port], buf, len);
 	the->out_len[port] += len;
@@ -158,11 +163,11 @@ static void expect_ctrl(struct fixture *fx, uint32_t id, uint16_t event,
 }
 
 /* Up to the point where every port is ready and the host end is open. */
-static void handshake(struct fixture *fx)
+static void handshake_with(struct fixture *fx, uint64_t features)
 {
 	struct ctrl c;
 
-	fd_bring_up(&fx->fd, &fx->vp.vdev, F_MULTIPORT, NR_QUEUES);
+	fd_bring_up(&fx->fd, &fx->vp.vdev, F_MULTIPORT | features, NR_QUEUES);
 	post_ctrl_buffers(fx, FD_QSIZE);
 	send_ctrl(fx, 0, DEVICE_READY, 1);
 	for (uint32_t id = 0; id < 4; id++)
@@ -175,6 +180,11 @@ static void handshake(struct fixture *fx)
 		expect_ctrl(fx, id, PORT_OPEN, 1);
 	}
 	assert_false(recv_ctrl(fx, &c));
+}
+
+static void handshake(struct fixture *fx)
+{
+	handshake_with(fx, 0);
 }
 
 static void offers_multiport_with_four_ports(void **state)
@@ -334,6 +344,39 @@ static void output_outside_ram_is_returned_unread(void **state)
 	assert_int_equal(len, 0);
 }
 
+/*
+ * A chain whose descriptors all name the same big buffer: a guest could
+ * make the host emit up to VQ_MAX_CHAIN times its RAM with one chain.
+ */
+static void one_chain_emits_at_most_its_cap(void **state)
+{
+	struct fixture *fx = *state;
+	const uint32_t big = 2 << 20;
+	struct fd_seg s[VQ_MAX_CHAIN];
+	uint64_t buf = fd_alloc(&fx->fd, big);
+	uint16_t head;
+	uint32_t len;
+
+	handshake_with(fx, 1ULL << VIRTIO_F_INDIRECT_DESC);
+	fx->count_only = true;
+	for (unsigned int i = 0; i < VQ_MAX_CHAIN; i++)
+		s[i] = (struct fd_seg){ buf, big, false };
+	fd_post(&fx->fd, rxq(1) + 1, s, FD_QSIZE);
+	fd_kick(&fx->fd, rxq(1) + 1);
+	assert_int_equal(fx->emitted[1], VIRTIO_TX_CHAIN_MAX);
+	fd_post_indirect(&fx->fd, rxq(1) + 1, s, VQ_MAX_CHAIN);
+	fd_kick(&fx->fd, rxq(1) + 1);
+	assert_int_equal(fx->emitted[1], 2 * VIRTIO_TX_CHAIN_MAX);
+	/* Both went back to the driver, and the queue carries on. */
+	assert_true(fd_next_used(&fx->fd, rxq(1) + 1, &head, &len));
+	assert_true(fd_next_used(&fx->fd, rxq(1) + 1, &head, &len));
+	assert_false(fx->vp.vdev.status & VIRTIO_STATUS_NEEDS_RESET);
+	s[0].len = 3;
+	fd_post(&fx->fd, rxq(1) + 1, s, 1);
+	fd_kick(&fx->fd, rxq(1) + 1);
+	assert_int_equal(fx->emitted[1], 2 * VIRTIO_TX_CHAIN_MAX + 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +391,7 @@ int main(void)
 		T(input_closed_before_ready_is_never_opened),
 		T(hostile_control_messages_are_ignored),
 		T(output_outside_ram_is_returned_unread),
+		T(one_chain_emits_at_most_its_cap),
 #undef T
 	};
 

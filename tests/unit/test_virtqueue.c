@@ -361,6 +361,37 @@ static void test_stop(void **state)
 	assert_int_equal(pop(d), VQ_CHAIN);
 }
 
+/*
+ * A live queue keeps the rings vq_start() checked: a later write to its
+ * layout (a transport register that reached it, as a vCPU racing another
+ * could make happen) neither resizes nor moves them.
+ */
+static void test_live_layout_is_fixed(void **state)
+{
+	struct drv *d = *state;
+	uint16_t head = 0;
+
+	start(d, 8, false, false);
+	d->vq.size = 64;
+	d->vq.desc_gpa = DESC_GPA + 0x1000;
+	d->vq.avail_gpa = AVAIL_GPA + 0x100;
+	d->vq.used_gpa = USED_GPA + 0x100;
+	/* Used entries wrap at 8: the ninth lands in slot 0. */
+	for (unsigned int i = 0; i < 9; i++) {
+		head = post1(d);
+		assert_int_equal(pop(d), VQ_CHAIN);
+		assert_int_equal(d->c.head, head);
+		vq_push(&d->vq, head, i);
+	}
+	assert_int_equal(used_idx(d), 9);
+	expect_used(d, 8, head, 8);
+	assert_int_equal(r32(d, USED_GPA + 4 + 8 * 8 + 4), 0);
+	/* Head 20 is beyond the 8 descriptors checked. */
+	set_desc(d, DESC_GPA, 20, SCRATCH_GPA, 8, 0, 0);
+	publish(d, 20);
+	assert_int_equal(pop(d), VQ_BROKEN);
+}
+
 /* ---- well-formed chains ---- */
 
 static void test_simple_chain(void **state)
@@ -1054,6 +1085,7 @@ int main(void)
 		T(test_start_alignment),
 		T(test_start_outside_ram),
 		T(test_stop),
+		T(test_live_layout_is_fixed),
 		T(test_simple_chain),
 		T(test_readable_writable_chain),
 		T(test_many_chains),

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libFuzzer target racing two vCPUs on virtio-pci (devices/virtio/pci.c)
+ * and the PCI host (devices/pci.c) with a virtio-rng and a virtio-console
+ * on the bus, while a device thread runs the queue kicks: common config,
+ * ISR, notify, MSI-X table/PBA and config space from two threads at once,
+ * which the single-threaded fuzz_pci_config cannot reach. A fresh bus and
+ * devices for each input; the threads are fuzz_race()'s
+ * (tests/fuzz/fuzz_guest.h).
+ *
+ * Input: a sequence of OP_SIZE-byte operations
+ *
+ *   [0]      bits 0-2: what (0: port I/O at 0xCF8 + (off & 7), 1: ECAM
+ *            at off % 1 MiB, 2-4: the BAR window at off % 64 KiB (where
+ *            kestrel places both BAR 0s), 5: the BAR window at off %
+ *            512 MiB, 6: store the 8-byte value in guest RAM at off %
+ *            (both regions), 7: sync or spin, see fuzz_race());
+ *            bit 6: done by vCPU 1 (else vCPU 0); bit 7: a write
+ *   [1]      size: port I/O 1 << (b % 3), MMIO 1 + b % 8
+ *   [2..5]   off (32 bit)
+ *   [6..13]  value (64 bit)
+ *
+ * Oracles besides ASan/UBSan, checked by the device thread after each
+ * round of handlers and at the end: identity registers and the capability
+ * list stay put, BARs stay size-aligned, every live queue uses the rings
+ * its registers describe at the size they hold, queue sizes and MSI-X
+ * vectors stay in range, set_irq only drives INTx lines at level 0 or 1,
+ * whatever the console transmits lies in guest RAM; at the end, each
+ * device's Status register shows an interrupt exactly while its INTx is
+ * asserted.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arch/x86/layout.h"
+#include "devices/pci.h"
+#include "devices/virtio/console.h"
+#include "devices/virtio/pci.h"
+#include "devices/virtio/rng.h"
+#include "tests/fuzz/fuzz_guest.h"
+#include "vmm/iobus.h"
+
+#define OP_SIZE 14
+#define MAX_OPS 512
+#define TOUCH_BUDGET (256 * 1024)
+
+static struct fuzz_guest guest;
+static struct pci_bus bus;
+static struct virtio_rng rng;
+static struct virtio_console con;
+static struct virtio_pci rng_pci, con_pci;
+static struct iobus pio = { .name = "pio" }, mmio = { .name = "mmio" };
+static size_t budget; /* the console's output is serialised by its lock */
+static uint16_t host_vendor, host_device;
+static uint8_t host_caps, rng_caps, con_caps;
+
+static void set_irq(void *ctx, uint32_t gsi, int level)
+{
+	(void)ctx;
+	if (gsi < PCI_INTX_GSI_BASE ||
+	    gsi >= PCI_INTX_GSI_BASE + PCI_INTX_GSIS ||
+	    (level != 0 && level != 1))
+		fuzz_fail("set_irq(%u, %d)", gsi, level);
+}
+
+static void console_output(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct iovec iov = { (void *)buf, len };
+
+	(void)ctx;
+	fuzz_touch_iov(&guest, &iov, 1, 0, &budget);
+}
+
+static void console_rx_ready(void *ctx)
+{
+	(void)ctx;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fuzz_guest_init(&guest);
+	if (iobus_register(&pio, PCI_CONF1_PORT, PCI_CONF1_PORTS,
+			   &pci_conf1_io_ops, &bus) ||
+	    iobus_register(&mmio, X86_PCI_ECAM_BASE, X86_PCI_ECAM_SIZE,
+			   &pci_ecam_io_ops, &bus) ||
+	    iobus_register(&mmio, X86_PCI_WINDOW_BASE, X86_PCI_WINDOW_SIZE,
+			   &pci_window_io_ops, &bus))
+		fuzz_fail("cannot register the PCI ranges");
+	return 0;
+}
+
+/* Bus locked. */
+static void check_header(const struct pci_device *d, uint16_t vendor,
+			 uint16_t device, uint8_t caps)
+{
+	if (pci_get_u16(d->cfg + PCI_VENDOR_ID) != vendor ||
+	    pci_get_u16(d->cfg + PCI_DEVICE_ID) != device)
+		fuzz_fail("slot %u: IDs now %04x:%04x", d->slot,
+			  pci_get_u16(d->cfg + PCI_VENDOR_ID),
+			  pci_get_u16(d->cfg + PCI_DEVICE_ID));
+	if (d->cfg[PCI_CAPABILITY_LIST] != caps)
+		fuzz_fail("slot %u: capability list moved to %#x", d->slot,
+			  d->cfg[PCI_CAPABILITY_LIST]);
+	for (unsigned int b = 0; b < PCI_NR_BARS; b++)
+		if (d->bar[b].size && (d->bar[b].addr & (d->bar[b].size - 1)))
+			fuzz_fail("slot %u BAR %u at %#x, size %#x", d->slot, b,
+				  d->bar[b].addr, d->bar[b].size);
+}
+
+static void check_virtio(struct virtio_pci *vp)
+{
+	struct virtio_device *vdev = vp->vdev;
+
+	pthread_mutex_lock(&vdev->lock);
+	fuzz_check_live_queues(&guest, vdev);
+	for (unsigned int q = 0; q < vdev->ops->nr_queues; q++) {
+		if (!vdev->vq[q].size ||
+		    vdev->vq[q].size > vdev->ops->queue_size)
+			fuzz_fail("%s: queue %u has size %u", vdev->ops->name,
+				  q, vdev->vq[q].size);
+		if (vp->queue_vector[q] != VIRTIO_NO_VECTOR &&
+		    vp->queue_vector[q] >= vp->nr_vectors)
+			fuzz_fail("%s: queue %u vector %u of %u",
+				  vdev->ops->name, q, vp->queue_vector[q],
+				  vp->nr_vectors);
+	}
+	if (vp->config_vector != VIRTIO_NO_VECTOR &&
+	    vp->config_vector >= vp->nr_vectors)
+		fuzz_fail("%s: config vector %u of %u", vdev->ops->name,
+			  vp->config_vector, vp->nr_vectors);
+	pthread_mutex_unlock(&vdev->lock);
+}
+
+static void check(void)
+{
+	pthread_rwlock_rdlock(&bus.lock);
+	check_header(&bus.host_bridge, host_vendor, host_device, host_caps);
+	check_header(&rng_pci.pci, VIRTIO_PCI_VENDOR, 0x1040 + VIRTIO_ID_RNG,
+		     rng_caps);
+	check_header(&con_pci.pci, VIRTIO_PCI_VENDOR,
+		     0x1040 + VIRTIO_ID_CONSOLE, con_caps);
+	pthread_rwlock_unlock(&bus.lock);
+	check_virtio(&rng_pci);
+	check_virtio(&con_pci);
+}
+
+/* Quiescent: the Status register's interrupt bit is the INTx level. */
+static void check_intx_status(const struct virtio_pci *vp)
+{
+	uint64_t ecam = X86_PCI_ECAM_BASE + ((uint64_t)vp->pci.slot << 15);
+	uint16_t status = 0;
+
+	iobus_access(&mmio, ecam + PCI_STATUS, &status, 2, false);
+	if (!!(status & PCI_STATUS_INTERRUPT) != vp->pci.intx_level)
+		fuzz_fail("%s: Status %#x with INTx %s", vp->vdev->ops->name,
+			  status, vp->pci.intx_level ? "asserted" : "clear");
+}
+
+static void vcpu_op(const uint8_t *op)
+{
+	bool write = op[0] & 0x80;
+	uint32_t off = fuzz_le32(op + 2);
+	uint8_t buf[8];
+
+	memcpy(buf, op + 6, sizeof(buf));
+	switch (op[0] & 7) {
+	case 0:
+		iobus_access(&pio, PCI_CONF1_PORT + (off & 7), buf,
+			     1U << (op[1] % 3), write);
+		break;
+	case 1:
+		iobus_access(&mmio, X86_PCI_ECAM_BASE + off % X86_PCI_ECAM_SIZE,
+			     buf, 1 + op[1] % 8, write);
+		break;
+	case 5:
+		iobus_access(&mmio,
+			     X86_PCI_WINDOW_BASE + off % X86_PCI_WINDOW_SIZE,
+			     buf, 1 + op[1] % 8, write);
+		break;
+	case 6:
+		gm_write(&guest.mem,
+			 FUZZ_RAM_GPA + off % (FUZZ_RAM_SIZE + FUZZ_RAM2_SIZE),
+			 buf, sizeof(buf));
+		break;
+	default:
+		iobus_access(&mmio, X86_PCI_WINDOW_BASE + off % 0x10000, buf,
+			     1 + op[1] % 8, write);
+		break;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int err;
+
+	fuzz_guest_load(&guest, NULL, 0);
+	budget = TOUCH_BUDGET;
+	pci_bus_init(&bus, X86_PCI_WINDOW_BASE, X86_PCI_WINDOW_SIZE, set_irq,
+		     NULL);
+	err = virtio_rng_init(&rng, &guest.hv);
+	if (!err)
+		err = virtio_pci_init(&rng_pci, &rng.vdev, &bus);
+	if (!err)
+		err = virtio_console_init(&con, &guest.hv, console_output,
+					  console_rx_ready, NULL);
+	if (!err)
+		err = virtio_pci_init(&con_pci, &con.vdev, &bus);
+	if (err)
+		fuzz_fail("cannot create the devices: %d", err);
+	host_vendor = pci_get_u16(bus.host_bridge.cfg + PCI_VENDOR_ID);
+	host_device = pci_get_u16(bus.host_bridge.cfg + PCI_DEVICE_ID);
+	host_caps = bus.host_bridge.cfg[PCI_CAPABILITY_LIST];
+	rng_caps = rng_pci.pci.cfg[PCI_CAPABILITY_LIST];
+	con_caps = con_pci.pci.cfg[PCI_CAPABILITY_LIST];
+
+	fuzz_race(&guest, data, size, OP_SIZE, MAX_OPS, vcpu_op, check);
+	check_intx_status(&rng_pci);
+	check_intx_status(&con_pci);
+	if (fuzz_verbose)
+		fprintf(stderr,
+			"rng: status %#x, used %u, isr %#x; console: status "
+			"%#x, rx used %u, tx used %u, isr %#x\n",
+			rng.vdev.status, rng.vdev.vq[0].used, rng_pci.isr,
+			con.vdev.status, con.vdev.vq[0].used,
+			con.vdev.vq[1].used, con_pci.isr);
+
+	virtio_pci_destroy(&con_pci);
+	virtio_pci_destroy(&rng_pci);
+	virtio_console_destroy(&con);
+	virtio_rng_destroy(&rng);
+	pthread_rwlock_destroy(&bus.lock);
+	pthread_mutex_destroy(&bus.intx_lock);
+	pthread_mutex_destroy(&con.vdev.lock);
+	pthread_mutex_destroy(&rng.vdev.lock);
+	return 0;
+}
