@@ -465,25 +465,13 @@ static const char *name_at(const struct request *r, size_t *off, int *err)
 /* ---- lookups ---- */
 
 /*
- * Looks name up beneath dir and takes a reference on its inode: *st, the
- * index. 0 with errno set on failure.
+ * Takes a reference on the inode of fd (O_PATH, taken over), whose stat is
+ * st: the index, or 0 with errno set.
  */
-static uint32_t do_lookup(struct passthrough *pt, struct pt_inode *dir,
-			  const char *name, struct stat *st)
+static uint32_t inode_ref(struct passthrough *pt, int fd, const struct stat *st)
 {
-	int fd = openat(dir->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	uint32_t i;
+	uint32_t i = inode_find(pt, st->st_dev, st->st_ino);
 
-	if (fd < 0)
-		return 0;
-	if (stat_fd(fd, st) < 0) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return 0;
-	}
-	i = inode_find(pt, st->st_dev, st->st_ino);
 	if (i) {
 		close(fd);
 		pt->inode[i].nlookup++;
@@ -495,6 +483,28 @@ static uint32_t do_lookup(struct passthrough *pt, struct pt_inode *dir,
 		errno = ENOMEM;
 	}
 	return i;
+}
+
+/*
+ * Looks name up beneath dir and takes a reference on its inode: *st, the
+ * index. 0 with errno set on failure. O_PATH opens nothing: whatever the
+ * name is, no driver's open runs and no FIFO waits.
+ */
+static uint32_t do_lookup(struct passthrough *pt, struct pt_inode *dir,
+			  const char *name, struct stat *st)
+{
+	int fd = openat(dir->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (stat_fd(fd, st) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return 0;
+	}
+	return inode_ref(pt, fd, st);
 }
 
 static uint32_t reply_entry(struct request *r, struct passthrough *pt,
@@ -528,17 +538,58 @@ static void set_owner(struct passthrough *pt, const struct request *r,
 			 strerror(errno));
 }
 
-/* Reopens an inode's O_PATH descriptor for I/O (never a symlink). */
-static int reopen(struct passthrough *pt, const struct pt_inode *n, int flags)
+/*
+ * What every descriptor opened for the guest's I/O gets. The event-loop
+ * thread must never wait in open(): a FIFO's would wait for a peer. With
+ * O_NONBLOCK an open never waits (not for a lease break either), and
+ * read and write on regular files and directories ignore it.
+ */
+#define IO_OPEN_FLAGS (O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+
+/* The error for opening a node of type `type` as a `want` (S_IFMT bits). */
+static int wrong_type(mode_t type, mode_t want)
+{
+	if (want == S_IFDIR)
+		return ENOTDIR;
+	if (type == S_IFDIR)
+		return EISDIR;
+	if (type == S_IFLNK)
+		return ELOOP;
+	/* Device nodes, FIFOs and sockets are the guest's to open, never
+	 * kestrel's: a device's open runs its driver on the host. */
+	return EACCES;
+}
+
+/*
+ * Opens inode n for I/O with flags, if it is a `want` (S_IFREG or
+ * S_IFDIR); its stat in *st. Through /proc/self/fd, so the open reaches
+ * the very inode the O_PATH descriptor holds, whatever its name is now.
+ * -1 with errno on failure.
+ */
+static int open_inode(struct passthrough *pt, const struct pt_inode *n,
+		      int flags, mode_t want, struct stat *st)
 {
 	char path[16];
+	int fd, e;
 
-	if (n->type == S_IFLNK) {
-		errno = ELOOP;
+	if (n->type != want) {
+		errno = wrong_type(n->type, want);
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%d", n->fd);
-	return openat(pt->proc_fd, path, flags | O_CLOEXEC);
+	fd = openat(pt->proc_fd, path,
+		    flags | IO_OPEN_FLAGS |
+			    (want == S_IFDIR ? O_DIRECTORY : 0));
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) == 0 && (st->st_mode & S_IFMT) == want)
+		return fd;
+	e = errno;
+	close(fd);
+	errno = (st->st_mode & S_IFMT) != want ?
+			wrong_type(st->st_mode & S_IFMT, want) :
+			e;
+	return -1;
 }
 
 /*
@@ -716,7 +767,8 @@ static uint32_t op_setattr(struct request *r, struct passthrough *pt,
 			errno = n->type == S_IFDIR ? EISDIR : EINVAL;
 			ret = -1;
 		} else {
-			int fd = reopen(pt, n, O_WRONLY);
+			struct stat st;
+			int fd = open_inode(pt, n, O_WRONLY, S_IFREG, &st);
 
 			ret = fd < 0 ? -1 : ftruncate(fd, (off_t)in->size);
 			if (fd >= 0) {
@@ -903,27 +955,17 @@ static uint32_t op_open(struct request *r, struct passthrough *pt,
 {
 	const struct fuse_open_in *in = arg_at(r, 0, sizeof(*in));
 	struct fuse_open_out out = { 0 };
-	int flags, fd, err;
+	struct stat st;
+	int flags = O_RDONLY, fd, err;
 
 	if (!in)
 		return reply_err(r, EINVAL);
-	if (dir) {
-		if (n->type != S_IFDIR)
-			return reply_err(r, ENOTDIR);
-		flags = O_RDONLY | O_DIRECTORY;
-	} else {
-		if (n->type == S_IFLNK)
-			return reply_err(r, ELOOP);
-		if (n->type == S_IFDIR)
-			return reply_err(r, EISDIR);
-		/* Device nodes, FIFOs and sockets are the guest's to open. */
-		if (n->type != S_IFREG)
-			return reply_err(r, EACCES);
+	if (!dir) {
 		flags = open_flags(in->flags);
 		if (pt->readonly && writes(flags))
 			return reply_err(r, EROFS);
 	}
-	fd = dir ? openat(n->fd, ".", flags | O_CLOEXEC) : reopen(pt, n, flags);
+	fd = open_inode(pt, n, flags, dir ? S_IFDIR : S_IFREG, &st);
 	if (fd < 0)
 		return reply_errno(r);
 	err = handle_add(pt, fd, dir, &out.fh);
@@ -938,6 +980,65 @@ static uint32_t op_open(struct request *r, struct passthrough *pt,
 		out.open_flags |=
 			FOPEN_KEEP_CACHE | (dir ? FOPEN_CACHE_DIR : 0);
 	return reply(r, 0, &out, sizeof(out));
+}
+
+/*
+ * Opens name beneath dir for CREATE: a new regular file, made here, or
+ * (without the guest's O_EXCL) the regular file already there, opened as
+ * OPEN would. Never opens what a name holds before knowing its type.
+ * Returns the descriptor and takes a reference on its inode (*i, *st);
+ * -1 with errno on failure.
+ */
+static int create_open(struct passthrough *pt, const struct request *r,
+		       struct pt_inode *dir, const char *name,
+		       const struct fuse_create_in *in, uint32_t *i,
+		       struct stat *st)
+{
+	int flags = open_flags(in->flags);
+	int fd, path_fd, e;
+	char path[16];
+
+	/* A name another host process keeps making and removing
+	 * between the two attempts is tried a few times, not forever. */
+	for (int tries = 0; tries < 4; tries++) {
+		fd = openat(dir->fd, name,
+			    flags | O_CREAT | O_EXCL | O_NOFOLLOW |
+				    IO_OPEN_FLAGS,
+			    safe_mode(pt, in->mode & 07777));
+		if (fd >= 0)
+			break;
+		if (errno != EEXIST || (in->flags & O_EXCL))
+			return -1;
+		/* A lookup adds no inode when it fails: dir stays valid. */
+		*i = do_lookup(pt, dir, name, st);
+		if (!*i && errno == ENOENT)
+			continue;
+		if (!*i)
+			return -1;
+		fd = open_inode(pt, &pt->inode[*i], flags, S_IFREG, st);
+		if (fd < 0) {
+			e = errno;
+			forget(pt, node_id(pt, *i), 1);
+			errno = e;
+		}
+		return fd;
+	}
+	if (fd < 0)
+		return -1;
+	if (pt->as_root && fchown(fd, r->h->uid, r->h->gid))
+		log_warn("virtio-fs: cannot chown '%s': %s", name,
+			 strerror(errno));
+	/* The inode is the one just made, not whatever the name is now. */
+	snprintf(path, sizeof(path), "%d", fd);
+	if (fstat(fd, st) == 0) {
+		path_fd = openat(pt->proc_fd, path, O_PATH | O_CLOEXEC);
+		if (path_fd >= 0 && (*i = inode_ref(pt, path_fd, st)))
+			return fd;
+	}
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
 }
 
 static uint32_t op_create(struct request *r, struct passthrough *pt,
@@ -962,19 +1063,9 @@ static uint32_t op_create(struct request *r, struct passthrough *pt,
 		return reply_err(r, EROFS);
 	if (dir->type != S_IFDIR)
 		return reply_err(r, ENOTDIR);
-	fd = openat(dir->fd, name,
-		    open_flags(in->flags) | (int)(in->flags & O_EXCL) |
-			    O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-		    safe_mode(pt, in->mode & 07777));
+	fd = create_open(pt, r, dir, name, in, &i, &st);
 	if (fd < 0)
 		return reply_errno(r);
-	set_owner(pt, r, dir->fd, name);
-	i = do_lookup(pt, dir, name, &st);
-	if (!i) {
-		err = errno;
-		close(fd);
-		return reply_err(r, err);
-	}
 	err = handle_add(pt, fd, false, &out.o.fh);
 	if (err) {
 		close(fd);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "devices/fs/passthrough.h"
@@ -133,11 +134,15 @@ static int teardown(void **state)
 
 /* ---- requests ---- */
 
-/* Sends opcode for nodeid with args (a, alen) then (b, blen); the reply
- * lands in fx->out with room for `room` bytes. Returns the reply length. */
-static uint32_t send2(struct fixture *fx, uint32_t opcode, uint64_t nodeid,
-		      const void *a, size_t alen, const void *b, size_t blen,
-		      size_t room)
+/*
+ * Sends opcode for nodeid with args (a, alen) then (b, blen); the reply
+ * lands in fx->out with room for `room` bytes. Returns the reply's error
+ * (0 or -errno), or 1 when there is no reply. No assertions: a child
+ * process of run_in_child() uses it too.
+ */
+static int request(struct fixture *fx, uint32_t opcode, uint64_t nodeid,
+		   const void *a, size_t alen, const void *b, size_t blen,
+		   size_t room)
 {
 	struct fuse_in_header h = {
 		.len = (uint32_t)(IN_HDR + alen + blen),
@@ -151,20 +156,28 @@ static uint32_t send2(struct fixture *fx, uint32_t opcode, uint64_t nodeid,
 				{ (void *)a, alen },
 				{ (void *)b, blen } };
 	struct iovec rep = { fx->out, room };
-	uint32_t n;
 
 	memset(fx->out, 0xa5, sizeof(fx->out));
-	n = passthrough_handle(fx->pt, req, 3, &rep, 1);
-	fx->out_len = n;
+	fx->out_len = passthrough_handle(fx->pt, req, 3, &rep, 1);
 	fx->error = 1; /* no reply */
-	if (n >= OUT_HDR) {
+	if (fx->out_len >= OUT_HDR)
+		fx->error = ((struct fuse_out_header *)fx->out)->error;
+	return fx->error;
+}
+
+/* request(), checking that a reply has the right length and unique. */
+static uint32_t send2(struct fixture *fx, uint32_t opcode, uint64_t nodeid,
+		      const void *a, size_t alen, const void *b, size_t blen,
+		      size_t room)
+{
+	request(fx, opcode, nodeid, a, alen, b, blen, room);
+	if (fx->out_len >= OUT_HDR) {
 		struct fuse_out_header *oh = (void *)fx->out;
 
-		assert_int_equal(oh->len, n);
+		assert_int_equal(oh->len, fx->out_len);
 		assert_int_equal(oh->unique, fx->unique);
-		fx->error = oh->error;
 	}
-	return n;
+	return (uint32_t)fx->out_len;
 }
 
 static uint32_t send1(struct fixture *fx, uint32_t opcode, uint64_t nodeid,
@@ -704,6 +717,62 @@ static void test_forget(void **state)
 	do_init(fx);
 }
 
+/* CREATE name in the root with open flags; returns the reply's error. */
+static int create(struct fixture *fx, const char *name, uint32_t flags,
+		  uint32_t mode)
+{
+	struct fuse_create_in ci = { .flags = flags, .mode = mode };
+
+	return request(fx, FUSE_CREATE, FUSE_ROOT_ID, &ci, sizeof(ci), name,
+		       strlen(name) + 1, sizeof(fx->out));
+}
+
+/* In a child: CREATE of an existing FIFO, both ends; 0 if refused. */
+static int create_on_fifo(void *arg)
+{
+	struct fixture *fx = arg;
+
+	return create(fx, "fifo", O_WRONLY, 0644) != -EACCES ||
+	       create(fx, "fifo", O_RDONLY, 0644) != -EACCES;
+}
+
+/*
+ * CREATE of a name that exists opens it only if it is a regular file: a
+ * FIFO's open would wait for a peer on the event-loop thread, a device's
+ * would run its driver's open, which OPEN refuses too.
+ */
+static void test_create_opens_only_regular_files(void **state)
+{
+	struct fixture *fx = *state;
+	char p[256];
+
+	do_init(fx);
+	path_of(fx, p, sizeof(p), "share/fifo");
+	assert_int_equal(mkfifo(p, 0666), 0);
+	assert_int_equal(run_in_child(create_on_fifo, fx, 5), 0);
+	{
+		struct fuse_entry_out e = lookup(fx, FUSE_ROOT_ID, "fifo");
+		struct fuse_setattr_in si = { .valid = FATTR_SIZE };
+
+		open_node(fx, e.nodeid, FUSE_OPEN, O_WRONLY);
+		assert_int_equal(fx->error, -EACCES);
+		open_node(fx, e.nodeid, FUSE_OPENDIR, O_RDONLY);
+		assert_int_equal(fx->error, -ENOTDIR);
+		send1(fx, FUSE_SETATTR, e.nodeid, &si, sizeof(si));
+		assert_int_equal(fx->error, -EINVAL);
+	}
+	if (geteuid() == 0) {
+		path_of(fx, p, sizeof(p), "share/null");
+		assert_int_equal(mknod(p, S_IFCHR | 0666, makedev(1, 3)), 0);
+		assert_int_equal(create(fx, "null", O_WRONLY, 0644), -EACCES);
+	}
+	assert_int_equal(create(fx, "dir", O_WRONLY, 0644), -EISDIR);
+	assert_int_equal(create(fx, "abs", O_WRONLY, 0644), -ELOOP);
+	/* An existing file opens, unless the guest said O_EXCL. */
+	assert_int_equal(create(fx, "file", O_RDONLY, 0644), 0);
+	assert_int_equal(create(fx, "file", O_RDONLY | O_EXCL, 0644), -EEXIST);
+}
+
 /* ---- the virtio device on a ring ---- */
 
 #define RAM_GPA 0x10000ULL
@@ -838,6 +907,9 @@ int main(void)
 						setup_ro, teardown),
 		cmocka_unit_test_setup_teardown(test_rw_ops, setup_rw,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_create_opens_only_regular_files, setup_rw,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_requests,
 						setup_rw, teardown),
 		cmocka_unit_test_setup_teardown(test_forget, setup_ro,
