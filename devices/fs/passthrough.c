@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "devices/virtio/iov.h"
+#include "vmm/host_limits.h"
 #include "vmm/log.h"
 
 #define ROOT_INDEX 1 /* node ID FUSE_ROOT_ID: index 1, generation 0 */
@@ -263,6 +264,7 @@ int passthrough_init(struct passthrough *pt, int dir_fd, bool readonly,
 	pt->as_root = geteuid() == 0;
 	pt->entry_timeout = readonly ? RO_TIMEOUT_S : RW_TIMEOUT_S;
 	raise_nofile();
+	host_limits_fsize_is_error();
 	if (fstat(dir_fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "not a directory");
 		close(dir_fd);

@@ -67,8 +67,10 @@ struct passthrough {
 /*
  * Serves the directory dir_fd (O_PATH or O_RDONLY, taken over: closed by
  * passthrough_destroy, also on failure). Raises the RLIMIT_NOFILE soft
- * limit to the hard limit, since every inode the guest holds keeps an fd.
- * Returns 0, or -1 with one line in err.
+ * limit to the hard limit, since every inode the guest holds keeps an fd,
+ * and makes writes past RLIMIT_FSIZE fail with EFBIG rather than raise
+ * SIGXFSZ (host_limits_fsize_is_error). Returns 0, or -1 with one line in
+ * err.
  */
 int passthrough_init(struct passthrough *pt, int dir_fd, bool readonly,
 		     char *err, size_t errlen);

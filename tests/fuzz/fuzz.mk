@@ -23,6 +23,7 @@ FUZZ_LIB_SRCS := \
 	vmm/guest_mem.c \
 	vmm/log.c \
 	vmm/evloop.c \
+	vmm/host_limits.c \
 	vmm/iobus.c \
 	devices/pci.c \
 	devices/block/disk.c \

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -727,12 +728,23 @@ static int create(struct fixture *fx, const char *name, uint32_t flags,
 		       strlen(name) + 1, sizeof(fx->out));
 }
 
+/*
+ * In a child of run_in_child(): the server's /proc/self/fd, opened by the
+ * parent, names the parent's descriptors; the child's own must be seen.
+ */
+static int in_child(struct fixture *fx)
+{
+	close(fx->pt->proc_fd);
+	fx->pt->proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY);
+	return fx->pt->proc_fd < 0;
+}
+
 /* In a child: CREATE of an existing FIFO, both ends; 0 if refused. */
 static int create_on_fifo(void *arg)
 {
 	struct fixture *fx = arg;
 
-	return create(fx, "fifo", O_WRONLY, 0644) != -EACCES ||
+	return in_child(fx) || create(fx, "fifo", O_WRONLY, 0644) != -EACCES ||
 	       create(fx, "fifo", O_RDONLY, 0644) != -EACCES;
 }
 
@@ -771,6 +783,65 @@ static void test_create_opens_only_regular_files(void **state)
 	/* An existing file opens, unless the guest said O_EXCL. */
 	assert_int_equal(create(fx, "file", O_RDONLY, 0644), 0);
 	assert_int_equal(create(fx, "file", O_RDONLY | O_EXCL, 0644), -EEXIST);
+}
+
+#define FSIZE_LIMIT (64 * 1024)
+
+/*
+ * In a child under a 64 KiB RLIMIT_FSIZE: a write, a truncate and an
+ * allocation past it fail with EFBIG (a write across it is cut short);
+ * before the fix the process died of SIGXFSZ. 0 if all went so.
+ */
+static int beyond_fsize_limit(void *arg)
+{
+	struct fixture *fx = arg;
+	struct rlimit rl = { FSIZE_LIMIT, FSIZE_LIMIT };
+	struct {
+		struct fuse_entry_out e;
+		struct fuse_open_out o;
+	} co;
+	struct fuse_write_in wi = { .size = 4, .offset = 1 << 20 };
+	struct fuse_setattr_in si = { .valid = FATTR_SIZE, .size = 1 << 20 };
+	struct fuse_fallocate_in fa = { .length = 1 << 20 };
+	int bad = 0;
+
+	if (in_child(fx) || setrlimit(RLIMIT_FSIZE, &rl) ||
+	    create(fx, "big", O_RDWR, 0644))
+		return 100;
+	memcpy(&co, fx->out + OUT_HDR, sizeof(co));
+	wi.fh = fa.fh = co.o.fh;
+	bad |= request(fx, FUSE_WRITE, co.e.nodeid, &wi, sizeof(wi), "abcd", 4,
+		       sizeof(fx->out)) != -EFBIG;
+	wi.offset = FSIZE_LIMIT - 2;
+	bad |= (request(fx, FUSE_WRITE, co.e.nodeid, &wi, sizeof(wi), "abcd", 4,
+			sizeof(fx->out)) ||
+		((const struct fuse_write_out *)(fx->out + OUT_HDR))->size != 2)
+	       << 1;
+	bad |= (request(fx, FUSE_SETATTR, co.e.nodeid, &si, sizeof(si), NULL, 0,
+			sizeof(fx->out)) != -EFBIG)
+	       << 2;
+	si.valid |= FATTR_FH;
+	si.fh = co.o.fh;
+	bad |= (request(fx, FUSE_SETATTR, co.e.nodeid, &si, sizeof(si), NULL, 0,
+			sizeof(fx->out)) != -EFBIG)
+	       << 3;
+	bad |= (request(fx, FUSE_FALLOCATE, co.e.nodeid, &fa, sizeof(fa), NULL,
+			0, sizeof(fx->out)) != -EFBIG)
+	       << 4;
+	return bad;
+}
+
+static void test_fsize_limit_is_efbig(void **state)
+{
+	struct fixture *fx = *state;
+	struct stat st;
+	char p[256];
+
+	do_init(fx);
+	assert_int_equal(run_in_child(beyond_fsize_limit, fx, 10), 0);
+	path_of(fx, p, sizeof(p), "share/big");
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_size, FSIZE_LIMIT);
 }
 
 /* ---- the virtio device on a ring ---- */
@@ -910,6 +981,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_create_opens_only_regular_files, setup_rw,
 			teardown),
+		cmocka_unit_test_setup_teardown(test_fsize_limit_is_efbig,
+						setup_rw, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_requests,
 						setup_rw, teardown),
 		cmocka_unit_test_setup_teardown(test_forget, setup_ro,
