@@ -166,7 +166,8 @@ static void forget(struct passthrough *pt, uint64_t nodeid, uint64_t nlookup)
 
 /* ---- handles ---- */
 
-static int handle_add(struct passthrough *pt, int fd, bool dir, uint64_t *fh)
+static int handle_add(struct passthrough *pt, int fd, bool dir, bool setid,
+		      uint64_t *fh)
 {
 	uint32_t i;
 
@@ -193,6 +194,7 @@ static int handle_add(struct passthrough *pt, int fd, bool dir, uint64_t *fh)
 	pt->free_handle = pt->handle[i].next_free;
 	pt->handle[i].fd = fd;
 	pt->handle[i].dir = dir;
+	pt->handle[i].setid = setid;
 	*fh = i | (uint64_t)pt->handle[i].gen << 32;
 	return 0;
 }
@@ -623,6 +625,74 @@ static mode_t safe_mode(const struct passthrough *pt, uint32_t mode)
 	return (mode_t)mode;
 }
 
+/*
+ * The set-ID bits that changing the data of a file of this mode drops:
+ * what the kernel drops for a writer without CAP_FSETID (set-group-ID
+ * without group execute marks no program, and stays).
+ */
+static mode_t setid_bits(mode_t mode)
+{
+	if (!S_ISREG(mode))
+		return 0;
+	return (mode & S_ISUID) |
+	       ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) ? S_ISGID :
+								      0);
+}
+
+/*
+ * Before the guest changes the data or size of the file open as fd.
+ * kestrel run as root has CAP_FSETID, so the kernel would keep the
+ * set-ID bits of a file whose contents the guest replaces: a set-ID
+ * program of the guest's making for every host user. They go first, as
+ * for any unprivileged writer; if they cannot, the change is refused.
+ * The guest has no say: FUSE lets a request keep the bits (no
+ * FUSE_WRITE_KILL_SUIDGID, FATTR_KILL_SUIDGID) only under
+ * FUSE_HANDLE_KILLPRIV_V2, which kestrel does not offer, since the guest's
+ * CAP_FSETID is not the host's. Returns 0 or -errno.
+ */
+static int drop_setid(int fd)
+{
+	struct stat st;
+	mode_t bits;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	bits = setid_bits(st.st_mode);
+	if (bits && fchmod(fd, st.st_mode & 07777 & ~bits) < 0)
+		return -errno;
+	return 0;
+}
+
+/* drop_setid() for a handle, once: its flag says whether it may be due. */
+static int handle_drop_setid(struct pt_handle *h)
+{
+	if (!h->setid)
+		return 0;
+	h->setid = false;
+	return drop_setid(h->fd);
+}
+
+/*
+ * Makes fd (just opened with flags; st its stat) a file handle in *fh. An
+ * O_TRUNC open changed the data already: the set-ID bits go now; a handle
+ * that may write drops them before its first change. -errno on failure
+ * (fd is the caller's to close then).
+ */
+static int file_handle_add(struct passthrough *pt, int fd, int flags,
+			   const struct stat *st, uint64_t *fh)
+{
+	bool setid = setid_bits(st->st_mode) && writes(flags);
+
+	if ((flags & O_TRUNC) && setid) {
+		int err = drop_setid(fd);
+
+		if (err)
+			return err;
+		setid = false;
+	}
+	return handle_add(pt, fd, false, setid, fh);
+}
+
 /* ---- operations ---- */
 
 static uint32_t op_init(struct request *r, struct passthrough *pt)
@@ -726,6 +796,34 @@ static int set_times(struct passthrough *pt, struct pt_inode *n,
 	return utimensat(pt->proc_fd, path, ts, 0);
 }
 
+/*
+ * SETATTR's new size, through the guest's handle h if it named one, else
+ * through a descriptor opened for it. 0 or -errno.
+ */
+static int set_size(struct passthrough *pt, const struct pt_inode *n,
+		    struct pt_handle *h, uint64_t size)
+{
+	struct stat st;
+	int fd, err;
+
+	if (h) {
+		err = handle_drop_setid(h);
+		if (!err && ftruncate(h->fd, (off_t)size) < 0)
+			err = -errno;
+		return err;
+	}
+	if (n->type != S_IFREG)
+		return n->type == S_IFDIR ? -EISDIR : -EINVAL;
+	fd = open_inode(pt, n, O_WRONLY, S_IFREG, &st);
+	if (fd < 0)
+		return -errno;
+	err = drop_setid(fd);
+	if (!err && ftruncate(fd, (off_t)size) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 static uint32_t op_setattr(struct request *r, struct passthrough *pt,
 			   struct pt_inode *n)
 {
@@ -761,27 +859,10 @@ static uint32_t op_setattr(struct request *r, struct passthrough *pt,
 			return reply_errno(r);
 	}
 	if (in->valid & FATTR_SIZE) {
-		int ret;
+		int err = set_size(pt, n, h, in->size);
 
-		if (h) {
-			ret = ftruncate(h->fd, (off_t)in->size);
-		} else if (n->type != S_IFREG) {
-			errno = n->type == S_IFDIR ? EISDIR : EINVAL;
-			ret = -1;
-		} else {
-			struct stat st;
-			int fd = open_inode(pt, n, O_WRONLY, S_IFREG, &st);
-
-			ret = fd < 0 ? -1 : ftruncate(fd, (off_t)in->size);
-			if (fd >= 0) {
-				int e = errno;
-
-				close(fd);
-				errno = e;
-			}
-		}
-		if (ret < 0)
-			return reply_errno(r);
+		if (err)
+			return reply_err(r, -err);
 	}
 	if ((in->valid &
 	     (FATTR_ATIME | FATTR_MTIME | FATTR_ATIME_NOW | FATTR_MTIME_NOW)) &&
@@ -970,7 +1051,8 @@ static uint32_t op_open(struct request *r, struct passthrough *pt,
 	fd = open_inode(pt, n, flags, dir ? S_IFDIR : S_IFREG, &st);
 	if (fd < 0)
 		return reply_errno(r);
-	err = handle_add(pt, fd, dir, &out.fh);
+	err = dir ? handle_add(pt, fd, true, false, &out.fh) :
+		    file_handle_add(pt, fd, flags, &st, &out.fh);
 	if (err) {
 		close(fd);
 		return reply_err(r, -err);
@@ -1068,7 +1150,7 @@ static uint32_t op_create(struct request *r, struct passthrough *pt,
 	fd = create_open(pt, r, dir, name, in, &i, &st);
 	if (fd < 0)
 		return reply_errno(r);
-	err = handle_add(pt, fd, false, &out.o.fh);
+	err = file_handle_add(pt, fd, open_flags(in->flags), &st, &out.o.fh);
 	if (err) {
 		close(fd);
 		forget(pt, node_id(pt, i), 1);
@@ -1135,6 +1217,10 @@ static uint32_t op_write(struct request *r, struct passthrough *pt)
 	if (in->size > r->len - off || in->offset > INT64_MAX)
 		return reply_err(r, EINVAL);
 	if (in->size) {
+		int err = handle_drop_setid(h);
+
+		if (err)
+			return reply_err(r, -err);
 		/* Straight out of the guest's buffers. */
 		nr = iov_slice(r->req, r->nr_req, off, in->size, pt->io,
 			       PT_MAX_IOV);
@@ -1233,6 +1319,7 @@ static uint32_t op_fallocate(struct request *r, struct passthrough *pt)
 {
 	const struct fuse_fallocate_in *in = arg_at(r, 0, sizeof(*in));
 	struct pt_handle *h = in ? handle_get(pt, in->fh, false) : NULL;
+	int err;
 
 	if (!in)
 		return reply_err(r, EINVAL);
@@ -1242,6 +1329,9 @@ static uint32_t op_fallocate(struct request *r, struct passthrough *pt)
 		return reply_err(r, EBADF);
 	if (in->offset > INT64_MAX || in->length > INT64_MAX)
 		return reply_err(r, EINVAL);
+	err = handle_drop_setid(h);
+	if (err)
+		return reply_err(r, -err);
 	if (fallocate(h->fd, (int)in->mode, (off_t)in->offset,
 		      (off_t)in->length) < 0)
 		return reply_errno(r);

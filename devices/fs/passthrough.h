@@ -36,6 +36,7 @@ struct pt_handle {
 	uint32_t gen;
 	uint32_t next_free;
 	bool dir;
+	bool setid; /* set-ID bits a write must drop first (drop_setid) */
 };
 
 /* The largest reply built in memory (READ data goes straight to the guest). */

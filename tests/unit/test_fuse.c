@@ -785,6 +785,103 @@ static void test_create_opens_only_regular_files(void **state)
 	assert_int_equal(create(fx, "file", O_RDONLY | O_EXCL, 0644), -EEXIST);
 }
 
+/* Makes share/name with mode (chmod: no umask) and returns its node. */
+static uint64_t setid_file(struct fixture *fx, const char *name, mode_t mode)
+{
+	char rel[64], p[256];
+	struct fuse_entry_out e;
+
+	snprintf(rel, sizeof(rel), "share/%s", name);
+	write_file(fx, rel, "#!/bin/sh\n");
+	path_of(fx, p, sizeof(p), rel);
+	assert_int_equal(chmod(p, mode), 0);
+	e = lookup(fx, FUSE_ROOT_ID, name);
+	assert_int_equal(fx->error, 0);
+	return e.nodeid;
+}
+
+static void expect_mode(struct fixture *fx, const char *name, mode_t mode)
+{
+	char rel[64], p[256];
+	struct stat st;
+
+	snprintf(rel, sizeof(rel), "share/%s", name);
+	path_of(fx, p, sizeof(p), rel);
+	assert_int_equal(stat(p, &st), 0);
+	if ((st.st_mode & 07777) != mode)
+		fail_msg("%s: mode %04o, not %04o", name, st.st_mode & 07777,
+			 mode);
+}
+
+/*
+ * Whatever changes a file's data or size drops its set-user-ID bit, and
+ * set-group-ID with group execute, as the kernel does for a writer
+ * without CAP_FSETID: kestrel run as root has it, and would otherwise let
+ * a guest rewrite a host's set-ID program and keep it set-ID.
+ */
+static void test_writes_drop_setid(void **state)
+{
+	struct fixture *fx = *state;
+	struct fuse_write_in wi = { .size = 2 };
+	struct fuse_setattr_in si = { .valid = FATTR_SIZE, .size = 1 };
+	struct fuse_fallocate_in fa = { .length = 4096 };
+	struct fuse_read_in ri = { .size = 64 };
+	uint64_t node;
+
+	do_init(fx);
+	node = setid_file(fx, "write", 04755);
+	wi.fh = open_node(fx, node, FUSE_OPEN, O_WRONLY);
+	assert_int_equal(fx->error, 0);
+	expect_mode(fx, "write", 04755); /* opening changes nothing */
+	send2(fx, FUSE_WRITE, node, &wi, sizeof(wi), "ab", 2, sizeof(fx->out));
+	assert_int_equal(fx->error, 0);
+	expect_mode(fx, "write", 0755);
+
+	node = setid_file(fx, "sgid", 02755);
+	wi.fh = open_node(fx, node, FUSE_OPEN, O_RDWR);
+	send2(fx, FUSE_WRITE, node, &wi, sizeof(wi), "ab", 2, sizeof(fx->out));
+	assert_int_equal(fx->error, 0);
+	expect_mode(fx, "sgid", 0755);
+	/* Without group execute, set-group-ID is no program's: it stays. */
+	node = setid_file(fx, "sgid-noexec", 02745);
+	wi.fh = open_node(fx, node, FUSE_OPEN, O_RDWR);
+	send2(fx, FUSE_WRITE, node, &wi, sizeof(wi), "ab", 2, sizeof(fx->out));
+	expect_mode(fx, "sgid-noexec", 02745);
+
+	node = setid_file(fx, "truncate", 06755);
+	send1(fx, FUSE_SETATTR, node, &si, sizeof(si));
+	assert_int_equal(fx->error, 0);
+	expect_mode(fx, "truncate", 0755);
+	node = setid_file(fx, "ftruncate", 04755);
+	si.fh = open_node(fx, node, FUSE_OPEN, O_WRONLY);
+	si.valid |= FATTR_FH;
+	send1(fx, FUSE_SETATTR, node, &si, sizeof(si));
+	assert_int_equal(fx->error, 0);
+	expect_mode(fx, "ftruncate", 0755);
+
+	node = setid_file(fx, "fallocate", 04755);
+	fa.fh = open_node(fx, node, FUSE_OPEN, O_WRONLY);
+	send1(fx, FUSE_FALLOCATE, node, &fa, sizeof(fa));
+	assert_int_equal(fx->error, 0);
+	expect_mode(fx, "fallocate", 0755);
+
+	node = setid_file(fx, "o-trunc", 04755);
+	open_node(fx, node, FUSE_OPEN, O_WRONLY | O_TRUNC);
+	assert_int_equal(fx->error, 0);
+	expect_mode(fx, "o-trunc", 0755);
+	setid_file(fx, "create-trunc", 04755);
+	assert_int_equal(create(fx, "create-trunc", O_WRONLY | O_TRUNC, 0644),
+			 0);
+	expect_mode(fx, "create-trunc", 0755);
+
+	/* Reading changes nothing. */
+	node = setid_file(fx, "read", 04755);
+	ri.fh = open_node(fx, node, FUSE_OPEN, O_RDONLY);
+	send1(fx, FUSE_READ, node, &ri, sizeof(ri));
+	assert_int_equal(fx->error, 0);
+	expect_mode(fx, "read", 04755);
+}
+
 #define FSIZE_LIMIT (64 * 1024)
 
 /*
@@ -981,6 +1078,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_create_opens_only_regular_files, setup_rw,
 			teardown),
+		cmocka_unit_test_setup_teardown(test_writes_drop_setid,
+						setup_rw, teardown),
 		cmocka_unit_test_setup_teardown(test_fsize_limit_is_efbig,
 						setup_rw, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_requests,
