@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +98,8 @@ static int rehash(struct passthrough *pt, uint32_t nr_buckets)
 }
 
 /* Takes a free slot for a new inode (fd, st); returns its index or 0. */
-static uint32_t inode_add(struct passthrough *pt, int fd, const struct stat *st)
+static uint32_t inode_add(struct passthrough *pt, int fd, const struct stat *st,
+			  bool sealed)
 {
 	struct pt_inode *n;
 	uint32_t i, h;
@@ -127,6 +129,7 @@ static uint32_t inode_add(struct passthrough *pt, int fd, const struct stat *st)
 	n->dev = st->st_dev;
 	n->ino = st->st_ino;
 	n->type = st->st_mode & S_IFMT;
+	n->sealed = sealed;
 	h = hash_of(n->dev, n->ino, pt->nr_buckets);
 	n->next = pt->bucket[h];
 	pt->bucket[h] = i;
@@ -195,6 +198,7 @@ static int handle_add(struct passthrough *pt, int fd, bool dir, bool setid,
 	pt->handle[i].fd = fd;
 	pt->handle[i].dir = dir;
 	pt->handle[i].setid = setid;
+	pt->handle[i].empty = false;
 	*fh = i | (uint64_t)pt->handle[i].gen << 32;
 	return 0;
 }
@@ -220,6 +224,71 @@ static void handle_close(struct passthrough *pt, struct pt_handle *h)
 	h->gen++;
 	h->next_free = pt->free_handle;
 	pt->free_handle = i;
+}
+
+/* ---- pseudo file systems ---- */
+
+/* Kernel interfaces that statfs() knows but <linux/magic.h> does not. */
+#define CONFIGFS_MAGIC 0x62656570
+#define FUSECTL_SUPER_MAGIC 0x65735543
+#define MQUEUE_MAGIC 0x19800202
+#define NFSD_MAGIC 0x6e667364
+#define RPC_PIPEFS_MAGIC 0x67596969
+
+/*
+ * File systems that are kernel interfaces rather than files: /proc holds
+ * kestrel's own memory and environment, /sys and its kin write to the
+ * kernel, hugetlbfs and mqueue hold other processes' memory and
+ * messages, and a lookup in autofs waits for the automounter. A share
+ * never crosses into one: the guest sees an empty directory there. tmpfs
+ * is not one, though devtmpfs (/dev) reports its magic too: its device
+ * nodes are never opened (open_inode), and the rest are files.
+ */
+static const struct {
+	long magic;
+	const char *name;
+} pseudo_fs[] = {
+	{ PROC_SUPER_MAGIC, "proc" },
+	{ SYSFS_MAGIC, "sysfs" },
+	{ DEBUGFS_MAGIC, "debugfs" },
+	{ TRACEFS_MAGIC, "tracefs" },
+	{ SECURITYFS_MAGIC, "securityfs" },
+	{ SELINUX_MAGIC, "selinuxfs" },
+	{ SMACK_MAGIC, "smackfs" },
+	{ AAFS_MAGIC, "apparmorfs" },
+	{ CGROUP_SUPER_MAGIC, "cgroup" },
+	{ CGROUP2_SUPER_MAGIC, "cgroup2" },
+	{ RDTGROUP_SUPER_MAGIC, "resctrl" },
+	{ BPF_FS_MAGIC, "bpf" },
+	{ CONFIGFS_MAGIC, "configfs" },
+	{ PSTOREFS_MAGIC, "pstore" },
+	{ EFIVARFS_MAGIC, "efivarfs" },
+	{ FUSECTL_SUPER_MAGIC, "fusectl" },
+	{ HUGETLBFS_MAGIC, "hugetlbfs" },
+	{ MQUEUE_MAGIC, "mqueue" },
+	{ BINFMTFS_MAGIC, "binfmt_misc" },
+	{ DEVPTS_SUPER_MAGIC, "devpts" },
+	{ NSFS_MAGIC, "nsfs" },
+	{ BINDERFS_SUPER_MAGIC, "binderfs" },
+	{ USBDEVICE_SUPER_MAGIC, "usbfs" },
+	{ XENFS_SUPER_MAGIC, "xenfs" },
+	{ OPENPROM_SUPER_MAGIC, "openpromfs" },
+	{ RPC_PIPEFS_MAGIC, "rpc_pipefs" },
+	{ NFSD_MAGIC, "nfsd" },
+	{ AUTOFS_SUPER_MAGIC, "autofs" },
+};
+
+/* The name of the pseudo file system fd is on, or NULL if it is none. */
+static const char *pseudo_fs_of(int fd)
+{
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) < 0)
+		return "unknown"; /* what cannot be told is not entered */
+	for (size_t i = 0; i < sizeof(pseudo_fs) / sizeof(pseudo_fs[0]); i++)
+		if (sf.f_type == pseudo_fs[i].magic)
+			return pseudo_fs[i].name;
+	return NULL;
 }
 
 /* ---- set-up ---- */
@@ -258,6 +327,7 @@ static void raise_nofile(void)
 int passthrough_init(struct passthrough *pt, int dir_fd, bool readonly,
 		     char *err, size_t errlen)
 {
+	const char *kind;
 	struct stat st;
 
 	memset(pt, 0, sizeof(*pt));
@@ -269,6 +339,14 @@ int passthrough_init(struct passthrough *pt, int dir_fd, bool readonly,
 	host_limits_fsize_is_error();
 	if (fstat(dir_fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "not a directory");
+		close(dir_fd);
+		return -1;
+	}
+	if ((kind = pseudo_fs_of(dir_fd))) {
+		snprintf(
+			err, errlen,
+			"a %s file system is the kernel's, not files: not shared",
+			kind);
 		close(dir_fd);
 		return -1;
 	}
@@ -293,7 +371,7 @@ int passthrough_init(struct passthrough *pt, int dir_fd, bool readonly,
 	pt->inode[0].fd = -1;
 	pt->nr_inodes = ROOT_INDEX;
 	pt->root_dev = st.st_dev;
-	if (inode_add(pt, dir_fd, &st) != ROOT_INDEX) {
+	if (inode_add(pt, dir_fd, &st, false) != ROOT_INDEX) {
 		snprintf(err, errlen, "out of memory");
 		close(dir_fd);
 		passthrough_destroy(pt);
@@ -470,9 +548,10 @@ static const char *name_at(const struct request *r, size_t *off, int *err)
 
 /*
  * Takes a reference on the inode of fd (O_PATH, taken over), whose stat is
- * st: the index, or 0 with errno set.
+ * st (sealed: see struct pt_inode): the index, or 0 with errno set.
  */
-static uint32_t inode_ref(struct passthrough *pt, int fd, const struct stat *st)
+static uint32_t inode_ref(struct passthrough *pt, int fd, const struct stat *st,
+			  bool sealed)
 {
 	uint32_t i = inode_find(pt, st->st_dev, st->st_ino);
 
@@ -481,7 +560,7 @@ static uint32_t inode_ref(struct passthrough *pt, int fd, const struct stat *st)
 		pt->inode[i].nlookup++;
 		return i;
 	}
-	i = inode_add(pt, fd, st);
+	i = inode_add(pt, fd, st, sealed);
 	if (!i) {
 		close(fd);
 		errno = ENOMEM;
@@ -498,6 +577,7 @@ static uint32_t do_lookup(struct passthrough *pt, struct pt_inode *dir,
 			  const char *name, struct stat *st)
 {
 	int fd = openat(dir->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	bool sealed = false;
 
 	if (fd < 0)
 		return 0;
@@ -508,7 +588,16 @@ static uint32_t do_lookup(struct passthrough *pt, struct pt_inode *dir,
 		errno = e;
 		return 0;
 	}
-	return inode_ref(pt, fd, st);
+	/* Only a mount point starts another file system. */
+	if (st->st_dev != dir->dev && pseudo_fs_of(fd)) {
+		if (!S_ISDIR(st->st_mode)) {
+			close(fd);
+			errno = ENOENT;
+			return 0;
+		}
+		sealed = true;
+	}
+	return inode_ref(pt, fd, st, sealed);
 }
 
 static uint32_t reply_entry(struct request *r, struct passthrough *pt,
@@ -995,6 +1084,8 @@ static uint32_t op_rename(struct request *r, struct passthrough *pt,
 	newdir = inode_get(pt, in->newdir);
 	if (!newdir)
 		return reply_err(r, ENOENT);
+	if (newdir->sealed)
+		return reply_err(r, EACCES);
 	if (pt->readonly)
 		return reply_err(r, EROFS);
 	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
@@ -1057,6 +1148,8 @@ static uint32_t op_open(struct request *r, struct passthrough *pt,
 		close(fd);
 		return reply_err(r, -err);
 	}
+	if (dir)
+		pt->handle[(uint32_t)out.fh].empty = n->sealed;
 	/* FLUSH does nothing here: spare the guest the round trip. */
 	if (!dir)
 		out.open_flags = FOPEN_NOFLUSH;
@@ -1116,7 +1209,7 @@ static int create_open(struct passthrough *pt, const struct request *r,
 	snprintf(path, sizeof(path), "%d", fd);
 	if (fstat(fd, st) == 0) {
 		path_fd = openat(pt->proc_fd, path, O_PATH | O_CLOEXEC);
-		if (path_fd >= 0 && (*i = inode_ref(pt, path_fd, st)))
+		if (path_fd >= 0 && (*i = inode_ref(pt, path_fd, st, false)))
 			return fd;
 	}
 	e = errno;
@@ -1368,6 +1461,8 @@ static uint32_t op_readdir(struct request *r, struct passthrough *pt,
 		return reply_err(r, EINVAL);
 	if (!h)
 		return reply_err(r, EBADF);
+	if (h->empty)
+		return reply(r, 0, NULL, 0);
 	size = in->size;
 	if (size > PT_REPLY_MAX)
 		size = PT_REPLY_MAX;
@@ -1571,6 +1666,22 @@ static uint32_t dispatch(struct request *r, struct passthrough *pt)
 	default:
 		log_guest("virtio-fs: unknown opcode %u", op);
 		return reply_err(r, ENOSYS);
+	}
+	/* A sealed directory is empty, and stays so. */
+	if (n->sealed) {
+		switch (op) {
+		case FUSE_GETATTR:
+		case FUSE_OPENDIR:
+		case FUSE_READDIR:
+		case FUSE_READDIRPLUS:
+		case FUSE_STATFS:
+		case FUSE_ACCESS:
+			break;
+		case FUSE_LOOKUP:
+			return reply_err(r, ENOENT);
+		default:
+			return reply_err(r, EACCES);
+		}
 	}
 	switch (op) {
 	case FUSE_LOOKUP:

@@ -28,6 +28,7 @@ struct pt_inode {
 	dev_t dev;
 	ino_t ino;
 	mode_t type; /* S_IFMT bits */
+	bool sealed; /* a pseudo file system's directory: shown empty */
 };
 
 /* An open file or directory; its handle is index | generation << 32. */
@@ -37,6 +38,7 @@ struct pt_handle {
 	uint32_t next_free;
 	bool dir;
 	bool setid; /* set-ID bits a write must drop first (drop_setid) */
+	bool empty; /* of a sealed directory: READDIR lists nothing */
 };
 
 /* The largest reply built in memory (READ data goes straight to the guest). */

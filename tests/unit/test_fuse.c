@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -882,6 +884,95 @@ static void test_writes_drop_setid(void **state)
 	expect_mode(fx, "read", 04755);
 }
 
+/* Is path the root of a mounted file system of type magic? */
+static bool mounted(const char *path, long magic)
+{
+	struct statfs sf;
+
+	return statfs(path, &sf) == 0 && sf.f_type == magic;
+}
+
+/* READDIR(PLUS) of directory node from offset 0: the entries it gives. */
+static unsigned int list_dir(struct fixture *fx, uint64_t node, bool plus)
+{
+	struct fuse_read_in ri = { .size = 4096 };
+	struct fuse_release_in rel;
+	unsigned int with_node = 0, n;
+	uint64_t last;
+
+	ri.fh = open_node(fx, node, FUSE_OPENDIR, O_RDONLY);
+	assert_int_equal(fx->error, 0);
+	send1(fx, plus ? FUSE_READDIRPLUS : FUSE_READDIR, node, &ri,
+	      sizeof(ri));
+	assert_int_equal(fx->error, 0);
+	n = count_dirents(fx, plus, &last, &with_node);
+	rel = (struct fuse_release_in){ .fh = ri.fh };
+	send1(fx, FUSE_RELEASEDIR, node, &rel, sizeof(rel));
+	return n;
+}
+
+/*
+ * A share of / does not reach into the host's /proc (kestrel's own memory
+ * and environment), /sys and the like: the guest finds an empty directory
+ * there, whatever it is called.
+ */
+static void test_pseudo_fs_look_empty(void **state)
+{
+	struct fixture *fx = *state;
+	struct passthrough other;
+	struct fuse_entry_out proc, sys, dev, e;
+	struct fuse_mkdir_in mi = { .mode = 0755 };
+	char err[256], pid[16];
+
+	assert_true(mounted("/proc", PROC_SUPER_MAGIC));
+	/* The fixture's server, now over / (teardown destroys it). */
+	passthrough_destroy(fx->pt);
+	assert_int_equal(passthrough_init(fx->pt,
+					  open("/", O_PATH | O_DIRECTORY), true,
+					  err, sizeof(err)),
+			 0);
+	do_init(fx);
+	proc = lookup(fx, FUSE_ROOT_ID, "proc");
+	assert_int_equal(fx->error, 0);
+	assert_true(S_ISDIR(proc.attr.mode));
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	lookup(fx, proc.nodeid, pid);
+	assert_int_equal(fx->error, -ENOENT);
+	lookup(fx, proc.nodeid, "self");
+	assert_int_equal(fx->error, -ENOENT);
+	lookup(fx, proc.nodeid, "kcore");
+	assert_int_equal(fx->error, -ENOENT);
+	assert_int_equal(list_dir(fx, proc.nodeid, false), 0);
+	assert_int_equal(list_dir(fx, proc.nodeid, true), 0);
+	send2(fx, FUSE_MKDIR, proc.nodeid, &mi, sizeof(mi), "x", 2,
+	      sizeof(fx->out));
+	assert_int_not_equal(fx->error, 0);
+	send1(fx, FUSE_GETATTR, proc.nodeid, NULL, 0);
+	assert_int_equal(fx->error, 0);
+	if (mounted("/sys", SYSFS_MAGIC)) {
+		sys = lookup(fx, FUSE_ROOT_ID, "sys");
+		assert_int_equal(fx->error, 0);
+		lookup(fx, sys.nodeid, "kernel");
+		assert_int_equal(fx->error, -ENOENT);
+		assert_int_equal(list_dir(fx, sys.nodeid, true), 0);
+	}
+	/* /dev (devtmpfs is tmpfs to statfs) is seen, its nodes not opened. */
+	dev = lookup(fx, FUSE_ROOT_ID, "dev");
+	assert_int_equal(fx->error, 0);
+	e = lookup(fx, dev.nodeid, "null");
+	assert_int_equal(fx->error, 0);
+	assert_true(S_ISCHR(e.attr.mode));
+	open_node(fx, e.nodeid, FUSE_OPEN, O_RDONLY);
+	assert_int_equal(fx->error, -EACCES);
+
+	/* Nor is a pseudo file system shared itself. */
+	assert_int_equal(passthrough_init(&other,
+					  open("/proc", O_PATH | O_DIRECTORY),
+					  true, err, sizeof(err)),
+			 -1);
+	assert_contains(err, "proc");
+}
+
 #define FSIZE_LIMIT (64 * 1024)
 
 /*
@@ -1078,6 +1169,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_create_opens_only_regular_files, setup_rw,
 			teardown),
+		cmocka_unit_test_setup_teardown(test_pseudo_fs_look_empty,
+						setup_ro, teardown),
 		cmocka_unit_test_setup_teardown(test_writes_drop_setid,
 						setup_rw, teardown),
 		cmocka_unit_test_setup_teardown(test_fsize_limit_is_efbig,
