@@ -1350,6 +1350,48 @@ static uint32_t op_fsync(struct request *r, struct passthrough *pt, bool dir)
 	return reply(r, 0, NULL, 0);
 }
 
+/*
+ * The guest's sync(2): every host file system the guest holds a directory
+ * on (the share's, and any mounted beneath it that it went into), so that
+ * what it wrote there survives the host; a read-only share wrote nothing.
+ * syncfs() needs an open directory, not an O_PATH descriptor.
+ */
+static uint32_t op_syncfs(struct request *r, struct passthrough *pt)
+{
+	dev_t done[64];
+	unsigned int nr_done = 0;
+
+	if (pt->readonly)
+		return reply(r, 0, NULL, 0);
+	for (uint32_t i = ROOT_INDEX; i < pt->nr_inodes; i++) {
+		const struct pt_inode *n = &pt->inode[i];
+		unsigned int k = 0;
+		struct stat st;
+		int fd, err;
+
+		if (n->fd < 0 || n->type != S_IFDIR || n->sealed)
+			continue;
+		while (k < nr_done && done[k] != n->dev)
+			k++;
+		if (k < nr_done)
+			continue;
+		if (nr_done == sizeof(done) / sizeof(done[0])) {
+			sync(); /* so many file systems: all of them */
+			break;
+		}
+		done[nr_done++] = n->dev;
+		fd = open_inode(pt, n, O_RDONLY, S_IFDIR, &st);
+		if (fd < 0)
+			return reply_errno(r);
+		/* It reports the file system's write-back errors too. */
+		err = syncfs(fd) < 0 ? errno : 0;
+		close(fd);
+		if (err)
+			return reply_err(r, err);
+	}
+	return reply(r, 0, NULL, 0);
+}
+
 static uint32_t op_statfs(struct request *r, struct pt_inode *n)
 {
 	struct fuse_statfs_out out = { 0 };
@@ -1612,6 +1654,8 @@ static uint32_t dispatch(struct request *r, struct passthrough *pt)
 		return op_fsync(r, pt, true);
 	case FUSE_FLUSH:
 		return reply(r, 0, NULL, 0);
+	case FUSE_SYNCFS:
+		return op_syncfs(r, pt);
 	case FUSE_LSEEK:
 		return op_lseek(r, pt);
 	case FUSE_FALLOCATE:
@@ -1632,7 +1676,6 @@ static uint32_t dispatch(struct request *r, struct passthrough *pt)
 	case FUSE_COPY_FILE_RANGE:
 	case FUSE_SETUPMAPPING:
 	case FUSE_REMOVEMAPPING:
-	case FUSE_SYNCFS:
 	case FUSE_TMPFILE:
 		return reply_err(r, ENOSYS);
 	default:

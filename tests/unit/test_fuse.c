@@ -15,6 +15,7 @@
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -973,6 +974,101 @@ static void test_pseudo_fs_look_empty(void **state)
 	assert_contains(err, "proc");
 }
 
+/*
+ * What the server asked the host kernel to make durable: the file
+ * systems given to syncfs() and the files given to fsync() and
+ * fdatasync(), seen by the definitions below, which take the libc ones'
+ * place in this program.
+ */
+static struct {
+	dev_t syncfs_dev[8];
+	unsigned int syncfs, fsync, fdatasync;
+	ino_t fsync_ino, fdatasync_ino;
+} durable;
+
+int syncfs(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0 && durable.syncfs < 8)
+		durable.syncfs_dev[durable.syncfs++] = st.st_dev;
+	return (int)syscall(SYS_syncfs, fd);
+}
+
+int fsync(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0)
+		durable.fsync_ino = st.st_ino;
+	durable.fsync++;
+	return (int)syscall(SYS_fsync, fd);
+}
+
+int fdatasync(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0)
+		durable.fdatasync_ino = st.st_ino;
+	durable.fdatasync++;
+	return (int)syscall(SYS_fdatasync, fd);
+}
+
+/*
+ * The guest's sync(2) is SYNCFS: the host file systems it wrote to are
+ * synced (before, ENOSYS made the guest stop asking, and data it had
+ * synced could be lost with the host). FSYNC and FSYNCDIR reach fsync()
+ * or, with FUSE_FSYNC_FDATASYNC, fdatasync() of that very file.
+ */
+static void test_sync_reaches_the_host(void **state)
+{
+	struct fixture *fx = *state;
+	struct {
+		struct fuse_entry_out e;
+		struct fuse_open_out o;
+	} co;
+	struct fuse_syncfs_in sfi = { 0 };
+	struct fuse_write_in wi = { .size = 4 };
+	struct fuse_fsync_in fi = { .fsync_flags = FUSE_FSYNC_FDATASYNC };
+	struct fuse_entry_out d;
+	struct stat share, file, dir;
+	char p[256];
+
+	do_init(fx);
+	assert_int_equal(stat(fx->share, &share), 0);
+	assert_int_equal(create(fx, "synced", O_WRONLY, 0644), 0);
+	memcpy(&co, body(fx), sizeof(co));
+	wi.fh = fi.fh = co.o.fh;
+	send2(fx, FUSE_WRITE, co.e.nodeid, &wi, sizeof(wi), "data", 4,
+	      sizeof(fx->out));
+	assert_int_equal(fx->error, 0);
+	memset(&durable, 0, sizeof(durable));
+	send1(fx, FUSE_SYNCFS, FUSE_ROOT_ID, &sfi, sizeof(sfi));
+	assert_int_equal(fx->error, 0);
+	assert_int_equal(durable.syncfs, 1);
+	assert_int_equal(durable.syncfs_dev[0], share.st_dev);
+
+	path_of(fx, p, sizeof(p), "share/synced");
+	assert_int_equal(stat(p, &file), 0);
+	send1(fx, FUSE_FSYNC, co.e.nodeid, &fi, sizeof(fi));
+	assert_int_equal(fx->error, 0);
+	assert_int_equal(durable.fdatasync, 1);
+	assert_int_equal(durable.fdatasync_ino, file.st_ino);
+	fi.fsync_flags = 0;
+	send1(fx, FUSE_FSYNC, co.e.nodeid, &fi, sizeof(fi));
+	assert_int_equal(durable.fsync, 1);
+	assert_int_equal(durable.fsync_ino, file.st_ino);
+	d = lookup(fx, FUSE_ROOT_ID, "dir");
+	fi.fh = open_node(fx, d.nodeid, FUSE_OPENDIR, O_RDONLY);
+	send1(fx, FUSE_FSYNCDIR, d.nodeid, &fi, sizeof(fi));
+	assert_int_equal(fx->error, 0);
+	path_of(fx, p, sizeof(p), "share/dir");
+	assert_int_equal(stat(p, &dir), 0);
+	assert_int_equal(durable.fsync, 2);
+	assert_int_equal(durable.fsync_ino, dir.st_ino);
+}
+
 #define FSIZE_LIMIT (64 * 1024)
 
 /*
@@ -1172,6 +1268,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pseudo_fs_look_empty,
 						setup_ro, teardown),
 		cmocka_unit_test_setup_teardown(test_writes_drop_setid,
+						setup_rw, teardown),
+		cmocka_unit_test_setup_teardown(test_sync_reaches_the_host,
 						setup_rw, teardown),
 		cmocka_unit_test_setup_teardown(test_fsize_limit_is_efbig,
 						setup_rw, teardown),
