@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer target for virtio-fs (devices/virtio/fs.c) and its FUSE server
- * (devices/fs/passthrough.c) over a small real directory tree, with
+ * (devices/fs/) over a small real directory tree, with
  * fuzzer-chosen FUSE requests put on the queues the way a driver would.
  *
  * Input: a 1-byte header, then records until the input ends:

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The virtio-fs FUSE server (devices/fs/passthrough.c) over a temporary
+ * The virtio-fs FUSE server (devices/fs/) over a temporary
  * directory, driven with requests as a guest kernel (or a hostile guest)
  * would write them; and the virtio-fs device's request loop on a ring.
  */
