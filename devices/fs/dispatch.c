@@ -4,8 +4,8 @@
  * arguments copied, and the operation run from one table that says what
  * it needs, so that each rule every operation of a kind obeys is written
  * once, here: INIT first, EROFS on a read-only share, the arguments'
- * size, a live inode, sealed directories, a live handle, set-ID bits
- * dropped before data changes.
+ * size, a live inode and its descriptor, sealed directories, room for
+ * a new handle, a live handle, set-ID bits dropped before data changes.
  */
 #include <errno.h>
 #include <string.h>
@@ -39,6 +39,9 @@ struct fuse_op {
 	bool changes_data;
 	/* No reply, whatever happens (FORGET). */
 	bool no_reply;
+	/* Keeps a descriptor open (a handle): the budget must have room,
+	 * else ENFILE (fd_budget.h). */
+	bool opens;
 };
 
 static const struct fuse_op ops[] = {
@@ -68,7 +71,8 @@ static const struct fuse_op ops[] = {
 	[FUSE_RENAME] = { .run = op_rename,
 			  .args = sizeof(struct fuse_rename_in),
 			  .modifies = true,
-			  .node = true },
+			  .node = true,
+			  .opens = true },
 	[FUSE_RENAME2] = { .run = op_rename2,
 			   .args = sizeof(struct fuse_rename2_in),
 			   .modifies = true,
@@ -91,11 +95,13 @@ static const struct fuse_op ops[] = {
 
 	[FUSE_OPEN] = { .run = op_open,
 			.args = sizeof(struct fuse_open_in),
-			.node = true },
+			.node = true,
+			.opens = true },
 	[FUSE_CREATE] = { .run = op_create,
 			  .args = sizeof(struct fuse_create_in),
 			  .modifies = true,
-			  .node = true },
+			  .node = true,
+			  .opens = true },
 	[FUSE_READ] = { .run = op_read,
 			.args = sizeof(struct fuse_read_in),
 			.fh = FH_FILE },
@@ -125,7 +131,8 @@ static const struct fuse_op ops[] = {
 	[FUSE_OPENDIR] = { .run = op_opendir,
 			   .args = sizeof(struct fuse_open_in),
 			   .node = true,
-			   .sealed_ok = true },
+			   .sealed_ok = true,
+			   .opens = true },
 	[FUSE_READDIR] = { .run = op_readdir,
 			   .args = sizeof(struct fuse_read_in),
 			   .node = true,
@@ -170,6 +177,7 @@ static uint32_t dispatch(struct request *r, struct passthrough *pt)
 	const struct fuse_op *op =
 		opcode < sizeof(ops) / sizeof(ops[0]) ? &ops[opcode] : NULL;
 
+	inodes_request(&pt->inodes);
 	if (opcode == FUSE_INIT)
 		return r->arg_len < INIT_ARGS ? reply_err(r, EINVAL) :
 						op_init(r, pt);
@@ -193,7 +201,11 @@ static uint32_t dispatch(struct request *r, struct passthrough *pt)
 			return reply_err(r, ENOENT);
 		if (r->node->sealed && !op->sealed_ok)
 			return reply_err(r, op->modifies ? EACCES : ENOENT);
+		if (inode_fd(&pt->inodes, r->node) < 0)
+			return reply_errno(r);
 	}
+	if (op->opens && !inodes_make_room(&pt->inodes))
+		return reply_err(r, ENFILE);
 	if (op->fh) {
 		uint64_t fh;
 

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "devices/fs/fd_budget.h"
+
 int handles_init(struct handle_table *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -24,6 +26,10 @@ struct pt_handle *handle_add(struct handle_table *t, int fd, bool dir,
 	struct pt_handle *h;
 	uint32_t i;
 
+	if (fd_budget_full()) {
+		errno = ENFILE;
+		return NULL;
+	}
 	if (!t->free) {
 		uint32_t cap = t->cap * 2;
 		struct pt_handle *a;
@@ -51,6 +57,7 @@ struct pt_handle *handle_add(struct handle_table *t, int fd, bool dir,
 	t->free = h->next_free;
 	*h = (struct pt_handle){ .fd = fd, .gen = h->gen, .dir = dir };
 	*fh = i | (uint64_t)h->gen << 32;
+	fd_budget_take();
 	return h;
 }
 
@@ -67,6 +74,7 @@ struct pt_handle *handle_get(struct handle_table *t, uint64_t fh, bool dir)
 void handle_close(struct handle_table *t, struct pt_handle *h)
 {
 	close(h->fd);
+	fd_budget_give();
 	h->fd = -1;
 	h->gen++;
 	h->next_free = t->free;

@@ -34,7 +34,8 @@ void handles_reset(struct handle_table *t);
 
 /*
  * Makes fd (taken over only on success) a handle: its ID in *fh, flags
- * clear. NULL with errno set on failure.
+ * clear. It holds fd out of the descriptor budget (fd_budget.h): ENFILE
+ * if that is full. NULL with errno set on failure.
  */
 struct pt_handle *handle_add(struct handle_table *t, int fd, bool dir,
 			     uint64_t *fh);

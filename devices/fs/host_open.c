@@ -20,7 +20,7 @@ static int wrong_type(mode_t type, mode_t want)
 	return EACCES;
 }
 
-int open_inode(struct passthrough *pt, const struct pt_inode *n, int flags,
+int open_inode(struct passthrough *pt, struct pt_inode *n, int flags,
 	       mode_t want, struct stat *st)
 {
 	char path[16];
@@ -30,7 +30,10 @@ int open_inode(struct passthrough *pt, const struct pt_inode *n, int flags,
 		errno = wrong_type(n->type, want);
 		return -1;
 	}
-	snprintf(path, sizeof(path), "%d", n->fd);
+	fd = inode_fd(&pt->inodes, n);
+	if (fd < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%d", fd);
 	fd = openat(pt->proc_fd, path,
 		    flags | IO_OPEN_FLAGS |
 			    (want == S_IFDIR ? O_DIRECTORY : 0));

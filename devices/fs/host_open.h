@@ -31,7 +31,7 @@
  * -1 with errno on failure: ENOTDIR, EISDIR, ELOOP (a symlink), EACCES
  * (a device node, FIFO or socket: the guest's to open, never kestrel's).
  */
-int open_inode(struct passthrough *pt, const struct pt_inode *n, int flags,
+int open_inode(struct passthrough *pt, struct pt_inode *n, int flags,
 	       mode_t want, struct stat *st);
 
 /*

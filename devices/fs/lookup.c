@@ -13,13 +13,16 @@ uint32_t do_lookup(struct passthrough *pt, struct pt_inode *dir,
 		   const char *name, struct stat *st)
 {
 	bool sealed = false;
-	int fd;
+	int dir_fd, fd;
 
 	if (dir->sealed) {
 		errno = ENOENT;
 		return 0;
 	}
-	fd = openat(dir->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	dir_fd = inode_fd(&pt->inodes, dir);
+	if (dir_fd < 0)
+		return 0;
+	fd = openat(dir_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	if (stat_fd(fd, st) < 0) {

@@ -53,7 +53,7 @@ static int set_times(struct passthrough *pt, const struct pt_inode *n,
  * through a descriptor opened for it; set-ID bits go first (setid.h).
  * 0 or -errno.
  */
-static int set_size(struct passthrough *pt, const struct pt_inode *n,
+static int set_size(struct passthrough *pt, struct pt_inode *n,
 		    struct pt_handle *h, uint64_t size)
 {
 	struct stat st;
@@ -80,7 +80,7 @@ static int set_size(struct passthrough *pt, const struct pt_inode *n,
 uint32_t op_setattr(struct request *r, struct passthrough *pt)
 {
 	const struct fuse_setattr_in *in = (const void *)r->arg;
-	const struct pt_inode *n = r->node;
+	struct pt_inode *n = r->node;
 	struct pt_handle *h = NULL;
 	char path[16];
 

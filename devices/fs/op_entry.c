@@ -134,6 +134,8 @@ static uint32_t rename_names(struct request *r, struct passthrough *pt,
 		return reply_err(r, EACCES);
 	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
 		return reply_err(r, EINVAL);
+	if (inode_fd(&pt->inodes, newdir) < 0)
+		return reply_errno(r);
 	if (syscall(SYS_renameat2, r->node->fd, oldname, newdir->fd, newname,
 		    flags) < 0)
 		return reply_errno(r);
@@ -170,6 +172,8 @@ uint32_t op_link(struct request *r, struct passthrough *pt)
 		return reply_err(r, ENOENT);
 	if (n->type == S_IFDIR)
 		return reply_err(r, EPERM);
+	if (inode_fd(&pt->inodes, n) < 0)
+		return reply_errno(r);
 	/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; the magic link does not. */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", n->fd);
 	if (linkat(AT_FDCWD, path, r->node->fd, name, AT_SYMLINK_FOLLOW) < 0)

@@ -114,12 +114,12 @@ uint32_t op_syncfs(struct request *r, struct passthrough *pt)
 	if (pt->readonly)
 		return reply(r, 0, NULL, 0);
 	for (uint32_t i = ROOT_INDEX; i < t->nr; i++) {
-		const struct pt_inode *n = &t->inode[i];
+		struct pt_inode *n = &t->inode[i];
 		unsigned int k = 0;
 		struct stat st;
 		int fd, err;
 
-		if (n->fd < 0 || n->type != S_IFDIR || n->sealed)
+		if (!n->nlookup || n->type != S_IFDIR || n->sealed)
 			continue;
 		while (k < nr_done && done[k] != n->dev)
 			k++;

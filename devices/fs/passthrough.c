@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "devices/fs/fd_budget.h"
 #include "devices/fs/pseudo_fs.h"
 #include "vmm/host_limits.h"
 
@@ -17,10 +18,12 @@
 #define RW_TIMEOUT_S 1
 
 /*
- * Every inode the guest holds keeps an O_PATH fd, and a walk of / holds
+ * Where inodes cannot be reopened from file handles (inode_table.h),
+ * every one the guest holds keeps an O_PATH fd, and a walk of / holds
  * hundreds of thousands: the soft limit goes to the hard one, and with
  * CAP_SYS_RESOURCE both go to the kernel's ceiling (fs.nr_open; an init
- * started by the kernel has only 4096).
+ * started by the kernel has only 4096). fd_budget.h keeps a share of it
+ * for the rest of kestrel.
  */
 static void raise_nofile(void)
 {
@@ -59,6 +62,7 @@ int passthrough_init(struct passthrough *pt, int dir_fd, bool readonly,
 	pt->as_root = geteuid() == 0;
 	pt->entry_timeout = readonly ? RO_TIMEOUT_S : RW_TIMEOUT_S;
 	raise_nofile();
+	fd_budget_set();
 	host_limits_fsize_is_error();
 	if (fstat(dir_fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "not a directory");

@@ -24,7 +24,8 @@ struct request {
 	const struct iovec *req, *rep;
 	unsigned int nr_req, nr_rep;
 	size_t rep_room;
-	/* The inode h->nodeid names, for operations that need one; its
+	/* The inode h->nodeid names, for operations that need one, with
+	 * its descriptor open (inode_fd) until the next request; the
 	 * pointer holds until the inode table grows (a lookup). */
 	struct pt_inode *node;
 	/* The handle the arguments begin with, for those that take one. */

@@ -6,12 +6,15 @@
  */
 #include "unit.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <linux/capability.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -1069,6 +1072,178 @@ static void test_sync_reaches_the_host(void **state)
 	assert_int_equal(durable.fsync_ino, dir.st_ino);
 }
 
+#define NOFILE_LIMIT 1200
+#define MANY_FILES 3000
+#define FDS_FOR_OTHERS 200
+
+/* Makes share/many/f-0 ... f-(MANY_FILES - 1). */
+static void make_many(struct fixture *fx)
+{
+	char p[256];
+
+	path_of(fx, p, sizeof(p), "share/many");
+	assert_int_equal(mkdir(p, 0755), 0);
+	for (int i = 0; i < MANY_FILES; i++) {
+		int fd;
+
+		path_of(fx, p, sizeof(p), "share/many");
+		snprintf(p + strlen(p), sizeof(p) - strlen(p), "/f-%d", i);
+		fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		assert_true(fd >= 0);
+		close(fd);
+	}
+}
+
+/* Descriptors this process has open. */
+static unsigned int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	unsigned int n = 0;
+
+	if (!d)
+		return 0;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 3; /* ".", ".." and the DIR's own */
+}
+
+/* Drops capabilities (a mask of 1 << CAP_*) from this process. */
+static int drop_caps(uint64_t caps)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		d[i].effective &= ~(uint32_t)(caps >> (32 * i));
+		d[i].permitted &= ~(uint32_t)(caps >> (32 * i));
+	}
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+/*
+ * In a child whose RLIMIT_NOFILE kestrel cannot raise (no
+ * CAP_SYS_RESOURCE): a fresh server over the share, and a LOOKUP of each
+ * of MANY_FILES names. Then the process must still have descriptors for
+ * its other devices. *failed counts the lookups that failed, all with
+ * ENFILE. Returns 0 if so, else what went wrong.
+ */
+static uint64_t flooded[MANY_FILES]; /* their node IDs, 0 if failed */
+
+static int flood(struct fixture *fx, unsigned int *failed)
+{
+	struct rlimit rl = { NOFILE_LIMIT, NOFILE_LIMIT };
+	uint64_t many;
+	char err[256];
+	int fds[FDS_FOR_OTHERS];
+
+	passthrough_destroy(fx->pt);
+	if (setrlimit(RLIMIT_NOFILE, &rl) ||
+	    passthrough_init(fx->pt, open(fx->share, O_PATH | O_DIRECTORY),
+			     false, err, sizeof(err)))
+		return 100;
+	if (request(fx, FUSE_INIT, 0,
+		    &(struct fuse_init_in){ .major = 7, .minor = 38 },
+		    sizeof(struct fuse_init_in), NULL, 0, sizeof(fx->out)) ||
+	    request(fx, FUSE_LOOKUP, FUSE_ROOT_ID, "many", 5, NULL, 0,
+		    sizeof(fx->out)))
+		return 101;
+	many = ((const struct fuse_entry_out *)body(fx))->nodeid;
+	*failed = 0;
+	for (int i = 0; i < MANY_FILES; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "f-%d", i);
+		request(fx, FUSE_LOOKUP, many, name, strlen(name) + 1, NULL, 0,
+			sizeof(fx->out));
+		if (fx->error && fx->error != -ENFILE)
+			return 102;
+		*failed += fx->error != 0;
+		flooded[i] = fx->error ?
+				     0 :
+				     ((const struct fuse_entry_out *)body(fx))
+					     ->nodeid;
+	}
+	if (open_fds() > NOFILE_LIMIT - FDS_FOR_OTHERS)
+		return 103;
+	for (int i = 0; i < FDS_FOR_OTHERS; i++)
+		if ((fds[i] = eventfd(0, 0)) < 0)
+			return 104;
+	for (int i = 0; i < FDS_FOR_OTHERS; i++)
+		close(fds[i]);
+	return 0;
+}
+
+/* Without CAP_DAC_READ_SEARCH each inode keeps its descriptor: ENFILE. */
+static int flood_pinned(void *arg)
+{
+	unsigned int failed;
+	int ret;
+
+	if (drop_caps(1ULL << CAP_SYS_RESOURCE | 1ULL << CAP_DAC_READ_SEARCH))
+		return 99;
+	ret = flood(arg, &failed);
+	return ret ? ret : failed == 0 ? 105 : 0;
+}
+
+/*
+ * With it, inodes beyond what the descriptors allow are reopened from a
+ * file handle when used: every lookup works, and every node still does.
+ */
+static int flood_handles(void *arg)
+{
+	struct fixture *fx = arg;
+	struct fuse_read_in ri = { .size = 16 };
+	unsigned int failed;
+	int ret;
+
+	if (drop_caps(1ULL << CAP_SYS_RESOURCE))
+		return 99;
+	ret = flood(fx, &failed);
+	if (ret || failed)
+		return ret ? ret : 106;
+	for (int i = 0; i < MANY_FILES; i += 97) {
+		uint64_t node = flooded[i];
+
+		if (request(fx, FUSE_GETATTR, node, NULL, 0, NULL, 0,
+			    sizeof(fx->out)) ||
+		    request(fx, FUSE_OPEN, node,
+			    &(struct fuse_open_in){ .flags = O_RDONLY },
+			    sizeof(struct fuse_open_in), NULL, 0,
+			    sizeof(fx->out)))
+			return 107;
+		ri.fh = ((const struct fuse_open_out *)body(fx))->fh;
+		if (request(fx, FUSE_READ, node, &ri, sizeof(ri), NULL, 0,
+			    sizeof(fx->out)) ||
+		    request(fx, FUSE_RELEASE, node,
+			    &(struct fuse_release_in){ .fh = ri.fh },
+			    sizeof(struct fuse_release_in), NULL, 0,
+			    sizeof(fx->out)))
+			return 108;
+	}
+	if (open_fds() > NOFILE_LIMIT - FDS_FOR_OTHERS)
+		return 109;
+	return 0;
+}
+
+/*
+ * Each inode the guest looks up used to keep an O_PATH descriptor open
+ * until it was forgotten, and kestrel raises RLIMIT_NOFILE to fs.nr_open:
+ * a guest could hold about a million of the host's open files and leave
+ * none for kestrel's other devices.
+ */
+static void test_lookups_leave_fds_for_others(void **state)
+{
+	struct fixture *fx = *state;
+
+	make_many(fx);
+	assert_int_equal(run_in_child(flood_pinned, fx, 60), 0);
+	if (geteuid() == 0)
+		assert_int_equal(run_in_child(flood_handles, fx, 60), 0);
+}
+
 #define FSIZE_LIMIT (64 * 1024)
 
 /*
@@ -1271,6 +1446,8 @@ int main(void)
 						setup_rw, teardown),
 		cmocka_unit_test_setup_teardown(test_sync_reaches_the_host,
 						setup_rw, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_lookups_leave_fds_for_others, setup_rw, teardown),
 		cmocka_unit_test_setup_teardown(test_fsize_limit_is_efbig,
 						setup_rw, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_requests,
