@@ -181,9 +181,10 @@ static int rm_one(const char *p, const struct stat *st, int flag,
 
 static void remove_tree(const char *dir)
 {
-	/* Twice: the first pass may only have fixed permissions. */
+	/* Twice: the first pass may only have fixed permissions. Never
+	 * into a mount (procfs) that is still there. */
 	for (int i = 0; i < 2; i++)
-		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
 static unsigned int count_entries(const char *dir)
@@ -207,6 +208,14 @@ static void open_share(struct virtio_fs *fs, const char *dir, bool ro)
 	    virtio_fs_setup(fs, &guest.hv))
 		fuzz_fail("virtio-fs on %s: %s", dir, err);
 	fs->vdev.transport = &fuzz_null_transport;
+}
+
+/* At exit: the trees go, so runs do not pile them up in /dev/shm. */
+static void remove_all(void)
+{
+	unmount_proc(rw_dir);
+	unmount_proc(ro_dir);
+	remove_tree(top);
 }
 
 /*
@@ -242,6 +251,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(top, sizeof(top), "%s/kestrel-fuzz-fs-XXXXXX", base);
 	if (!mkdtemp(top))
 		fuzz_fail("mkdtemp: %s", strerror(errno));
+	atexit(remove_all);
 	snprintf(secret_path, sizeof(secret_path), "%s/secret", top);
 	put_file(top, "secret", SECRET "\n");
 	snprintf(rw_dir, sizeof(rw_dir), "%s/rw", top);
