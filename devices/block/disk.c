@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vmm/host_limits.h"
+
 static int fail(struct disk *d, char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
@@ -191,6 +193,7 @@ int disk_open(struct disk *d, const char *path, enum disk_mode mode,
 	struct stat st;
 
 	memset(d, 0, sizeof(*d));
+	host_limits_fsize_is_error(); /* a write past it: an I/O error */
 	d->fd = d->buffered_fd = d->event_fd = -1;
 	d->overlay.fd = d->overlay.buffered_fd = -1;
 	d->readonly = mode == DISK_READONLY;

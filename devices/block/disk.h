@@ -54,7 +54,8 @@ struct disk {
  * or exclusive for DISK_WRITABLE, so a writer excludes everyone else) and
  * sets up AIO for max_inflight requests. DISK_SNAPSHOT also makes the
  * overlay in $TMPDIR (default /tmp). On error returns -1 with one line in
- * err and leaves nothing open.
+ * err and leaves nothing open. From then on a write past RLIMIT_FSIZE
+ * fails (EFBIG) instead of raising SIGXFSZ (host_limits_fsize_is_error).
  */
 int disk_open(struct disk *d, const char *path, enum disk_mode mode,
 	      unsigned int max_inflight, char *err, size_t errlen);

@@ -9,6 +9,8 @@
 #include <sys/uio.h>
 
 #include "devices/fs/fuse.h"
+#include "devices/fs/handle_table.h"
+#include "devices/fs/inode_table.h"
 
 /*
  * A FUSE server over one host directory, for virtio-fs: it takes a request
@@ -17,26 +19,11 @@
  * opened beneath its parent's descriptor without following symlinks, so
  * nothing outside the directory is ever reached; node IDs and file
  * handles are checked indices into kestrel's tables, never host fds.
+ * Called on the event-loop thread only.
+ *
+ * dispatch.c decodes requests and applies the rules every operation
+ * shares, from one table; the op_*.c files do the operations on the host.
  */
-
-/* An inode the guest knows: its node ID is index | generation << 32. */
-struct pt_inode {
-	int fd; /* O_PATH | O_NOFOLLOW; -1 while the slot is free */
-	uint32_t gen;
-	uint32_t next; /* hash chain, or free list */
-	uint64_t nlookup;
-	dev_t dev;
-	ino_t ino;
-	mode_t type; /* S_IFMT bits */
-};
-
-/* An open file or directory; its handle is index | generation << 32. */
-struct pt_handle {
-	int fd; /* -1 while free */
-	uint32_t gen;
-	uint32_t next_free;
-	bool dir;
-};
 
 /* The largest reply built in memory (READ data goes straight to the guest). */
 #define PT_REPLY_MAX (64 * 1024)
@@ -49,26 +36,25 @@ struct passthrough {
 	int proc_fd; /* /proc/self/fd, to reopen O_PATH descriptors */
 	dev_t root_dev;
 	uint64_t entry_timeout; /* seconds the guest may cache names, attrs */
+	struct inode_table inodes;
+	struct handle_table handles;
 
-	struct pt_inode *inode;
-	uint32_t nr_inodes, inodes_cap, free_inode; /* 0: none free */
-	uint32_t *bucket; /* (dev, ino) hash: first inode index, 0 = none */
-	uint32_t nr_buckets;
-
-	struct pt_handle *handle;
-	uint32_t handles_cap, free_handle; /* 0: none free */
-
-	uint8_t req[sizeof(struct fuse_in_header) + FUSE_REQ_ARGS_MAX + 8];
-	uint8_t reply[sizeof(struct fuse_out_header) + PT_REPLY_MAX];
-	uint8_t dirbuf[PT_REPLY_MAX];
+	/* Aligned for the argument and dirent structs read in place. */
+	uint8_t req[sizeof(struct fuse_in_header) + FUSE_REQ_ARGS_MAX + 8]
+		__attribute__((aligned(8)));
+	uint8_t reply[sizeof(struct fuse_out_header) + PT_REPLY_MAX]
+		__attribute__((aligned(8)));
+	uint8_t dirbuf[PT_REPLY_MAX] __attribute__((aligned(8)));
 	struct iovec io[PT_MAX_IOV];
 };
 
 /*
  * Serves the directory dir_fd (O_PATH or O_RDONLY, taken over: closed by
  * passthrough_destroy, also on failure). Raises the RLIMIT_NOFILE soft
- * limit to the hard limit, since every inode the guest holds keeps an fd.
- * Returns 0, or -1 with one line in err.
+ * limit to the hard limit, since every inode the guest holds keeps an fd,
+ * and makes writes past RLIMIT_FSIZE fail with EFBIG rather than raise
+ * SIGXFSZ (host_limits_fsize_is_error). Returns 0, or -1 with one line in
+ * err.
  */
 int passthrough_init(struct passthrough *pt, int dir_fd, bool readonly,
 		     char *err, size_t errlen);

@@ -24,6 +24,7 @@ FUZZ_LIB_SRCS := \
 	vmm/guest_mem.c \
 	vmm/log.c \
 	vmm/evloop.c \
+	vmm/host_limits.c \
 	vmm/iobus.c \
 	devices/pci.c \
 	devices/block/disk.c \
@@ -38,7 +39,7 @@ FUZZ_LIB_SRCS := \
 	devices/virtio/net.c \
 	devices/virtio/fs.c \
 	devices/virtio/ports.c \
-	devices/fs/passthrough.c \
+	$(sort $(wildcard devices/fs/*.c)) \
 	tests/fuzz/fuzz_guest.c
 FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_MAIN_OBJS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/obj/tests/fuzz/%.o)

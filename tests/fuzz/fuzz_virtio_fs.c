@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer target for virtio-fs (devices/virtio/fs.c) and its FUSE server
- * (devices/fs/passthrough.c) over a small real directory tree, with
+ * (devices/fs/) over a small real directory tree, with
  * fuzzer-chosen FUSE requests put on the queues the way a driver would.
  *
  * Input: a 1-byte header, then records until the input ends:
@@ -17,21 +17,36 @@
  *            [3..4] request length n (LE16, capped to what is left)
  *            [5..]  n bytes: the FUSE request (in-header and arguments)
  *
+ * Each share holds files, a directory, a FIFO, symlinks out of it, a
+ * set-user-ID and a set-group-ID program, a character device (when run
+ * as root) and, in a mount namespace of the fuzzer's own, a procfs
+ * mounted at proc/; RLIMIT_FSIZE is 1 MiB, with libFuzzer's own SIGXFSZ
+ * handler off (-handle_xfsz=0) so that kestrel's handling is what runs.
+ *
  * Oracles besides ASan/UBSan: no reply longer than the room the driver
  * gave; the secret beside the shares never shows up in guest memory; the
  * directory holding the shares gains no entries and the secret does not
- * change (nothing outside a share is reached); fallocate() is kept small
- * so a fuzzer cannot fill the host's disk.
+ * change (nothing outside a share is reached); no open file or directory
+ * of the server is a FIFO, device or socket; no inode the server holds
+ * lies beneath the procfs mount; after an input, every set-ID file in
+ * the writable share still has the contents it was made with (a write
+ * drops the bits first); fallocate() is kept small so a fuzzer cannot
+ * fill the host's disk, and RLIMIT_FSIZE makes writes past it EFBIG, not
+ * SIGXFSZ (which would end the fuzzer: a crash).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "devices/virtio/fs.h"
@@ -47,17 +62,23 @@
 #define REP_SIZE (FUZZ_RAM_GPA + FUZZ_RAM_SIZE - REP_GPA)
 #define MAX_RECORDS 24
 #define SECRET "KESTREL-FUZZ-SECRET-7f3a9c"
+#define SETID_TEXT "#!/bin/sh\necho set-id\n"
+#define FSIZE_LIMIT (1 << 20)
 
 static struct fuzz_guest guest;
 static struct virtio_fs fs_rw, fs_ro;
 static char top[4096], rw_dir[4200], ro_dir[4200], secret_path[4200];
 static unsigned int top_entries;
-static bool rw_dirty = true;
+/* A share an input used: its server (and the writable tree) is made
+ * anew, so that each input starts from the same node IDs and handles. */
+static bool rw_dirty = true, ro_dirty;
+static bool own_mounts; /* a mount namespace to mount procfs in */
+static dev_t rw_proc_dev, ro_proc_dev; /* each procfs mount has its own */
 
 /*
- * Caps what a guest can make the host allocate (writes are at most a
- * request's worth; sparse sizes cost nothing). No RLIMIT_FSIZE: libFuzzer
- * treats its SIGXFSZ as a failure.
+ * Caps what a guest can make the host allocate: RLIMIT_FSIZE does not
+ * limit FALLOC_FL_KEEP_SIZE (writes are at most a request's worth;
+ * sparse sizes cost nothing).
  */
 int fallocate(int fd, int mode, off_t off, off_t len)
 {
@@ -89,10 +110,22 @@ static void put_link(const char *dir, const char *name, const char *target)
 		fuzz_fail("cannot link %s: %s", p, strerror(errno));
 }
 
-/* The same small tree in each share. */
-static void make_tree(const char *dir)
+static void put_mode(const char *dir, const char *name, const char *text,
+		     mode_t mode)
 {
 	char p[8192];
+
+	put_file(dir, name, text);
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	if (chmod(p, mode) < 0)
+		fuzz_fail("chmod %s: %s", p, strerror(errno));
+}
+
+/* The same small tree in each share; *proc_dev is its procfs's. */
+static void make_tree(const char *dir, dev_t *proc_dev)
+{
+	char p[8192];
+	struct stat st;
 
 	if (mkdir(dir, 0755) < 0)
 		fuzz_fail("mkdir %s: %s", dir, strerror(errno));
@@ -106,6 +139,29 @@ static void make_tree(const char *dir)
 	put_link(dir, "loop", "loop");
 	snprintf(p, sizeof(p), "%s/fifo", dir);
 	mkfifo(p, 0644);
+	put_mode(dir, "suid", SETID_TEXT, 04755);
+	put_mode(dir, "sgid", SETID_TEXT, 02755);
+	/* /dev/null's numbers: should it be opened, no harm done. */
+	snprintf(p, sizeof(p), "%s/null", dir);
+	if (geteuid() == 0)
+		mknod(p, S_IFCHR | 0666, makedev(1, 3));
+	snprintf(p, sizeof(p), "%s/proc", dir);
+	mkdir(p, 0555);
+	if (own_mounts) {
+		if (mount("proc", p, "proc", MS_NOSUID | MS_NOEXEC, NULL) < 0 ||
+		    stat(p, &st) < 0)
+			fuzz_fail("mount proc on %s: %s", p, strerror(errno));
+		*proc_dev = st.st_dev;
+	}
+}
+
+static void unmount_proc(const char *dir)
+{
+	char p[8192];
+
+	snprintf(p, sizeof(p), "%s/proc", dir);
+	if (own_mounts)
+		umount2(p, MNT_DETACH);
 }
 
 static int rm_one(const char *p, const struct stat *st, int flag,
@@ -125,9 +181,10 @@ static int rm_one(const char *p, const struct stat *st, int flag,
 
 static void remove_tree(const char *dir)
 {
-	/* Twice: the first pass may only have fixed permissions. */
+	/* Twice: the first pass may only have fixed permissions. Never
+	 * into a mount (procfs) that is still there. */
 	for (int i = 0; i < 2; i++)
-		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
 static unsigned int count_entries(const char *dir)
@@ -153,23 +210,54 @@ static void open_share(struct virtio_fs *fs, const char *dir, bool ro)
 	fs->vdev.transport = &fuzz_null_transport;
 }
 
+/* At exit: the trees go, so runs do not pile them up in /dev/shm. */
+static void remove_all(void)
+{
+	unmount_proc(rw_dir);
+	unmount_proc(ro_dir);
+	remove_tree(top);
+}
+
+/*
+ * libFuzzer's flags, plus -handle_xfsz=0: with its SIGXFSZ handler, a
+ * write past RLIMIT_FSIZE would be a crash whatever kestrel does.
+ */
+static void no_xfsz_handler(int *argc, char ***argv)
+{
+	static char flag[] = "-handle_xfsz=0";
+	static char *args[256];
+
+	if (*argc + 2 > (int)(sizeof(args) / sizeof(args[0])))
+		fuzz_fail("too many arguments");
+	memcpy(args, *argv, (size_t)*argc * sizeof(*args));
+	args[(*argc)++] = flag;
+	args[*argc] = NULL;
+	*argv = args;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *base = getenv("KESTREL_FUZZ_TMPDIR");
+	struct rlimit fsize = { FSIZE_LIMIT, RLIM_INFINITY };
 
-	(void)argc;
-	(void)argv;
+	no_xfsz_handler(argc, argv);
+	if (setrlimit(RLIMIT_FSIZE, &fsize) < 0)
+		fuzz_fail("RLIMIT_FSIZE: %s", strerror(errno));
+	/* Mounts of the fuzzer's own, gone with it, where it may. */
+	own_mounts = unshare(CLONE_NEWNS) == 0 &&
+		     mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0;
 	if (!base)
 		base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 	snprintf(top, sizeof(top), "%s/kestrel-fuzz-fs-XXXXXX", base);
 	if (!mkdtemp(top))
 		fuzz_fail("mkdtemp: %s", strerror(errno));
+	atexit(remove_all);
 	snprintf(secret_path, sizeof(secret_path), "%s/secret", top);
 	put_file(top, "secret", SECRET "\n");
 	snprintf(rw_dir, sizeof(rw_dir), "%s/rw", top);
 	snprintf(ro_dir, sizeof(ro_dir), "%s/ro", top);
-	make_tree(ro_dir);
-	make_tree(rw_dir);
+	make_tree(ro_dir, &ro_proc_dev);
+	make_tree(rw_dir, &rw_proc_dev);
 	top_entries = count_entries(top);
 	fuzz_guest_init(&guest);
 	open_share(&fs_ro, ro_dir, true);
@@ -316,6 +404,52 @@ static void check_outside(void)
 	close(fd);
 }
 
+/*
+ * The server opens regular files and directories only: a FIFO's open
+ * would wait on the event-loop thread, a device's would run its driver.
+ * No inode it holds is beneath the procfs mount either (the mount point
+ * itself is a sealed, empty directory).
+ */
+static void check_held(const struct passthrough *pt, dev_t proc_dev)
+{
+	const struct handle_table *h = &pt->handles;
+	const struct inode_table *t = &pt->inodes;
+	struct stat st;
+
+	for (uint32_t i = 1; i < h->cap; i++)
+		if (h->handle[i].fd >= 0 &&
+		    (fstat(h->handle[i].fd, &st) < 0 ||
+		     !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))))
+			fuzz_fail("an open handle is of type %o",
+				  st.st_mode & S_IFMT);
+	for (uint32_t i = ROOT_INDEX; own_mounts && i < t->nr; i++)
+		if (t->inode[i].nlookup && t->inode[i].dev == proc_dev &&
+		    !t->inode[i].sealed)
+			fuzz_fail("inode %u is inside the procfs mount", i);
+}
+
+/* A set-ID file whose contents the guest changed keeps no set-ID bit. */
+static int check_setid(const char *p, const struct stat *st, int flag,
+		       struct FTW *ftw)
+{
+	char buf[sizeof(SETID_TEXT) + 1] = { 0 };
+	int fd;
+
+	(void)ftw;
+	if (flag != FTW_F || !S_ISREG(st->st_mode) ||
+	    !((st->st_mode & S_ISUID) ||
+	      (st->st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP)))
+		return 0;
+	fd = open(p, O_RDONLY | O_NONBLOCK);
+	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) < 0)
+		fuzz_fail("cannot read %s: %s", p, strerror(errno));
+	close(fd);
+	if (strcmp(buf, SETID_TEXT))
+		fuzz_fail("%s is set-ID (%o) with the guest's contents", p,
+			  st->st_mode & 07777);
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct virtio_fs *fs;
@@ -326,13 +460,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rw_dirty) {
 		/* A fresh writable tree: nothing from the last input. */
 		virtio_fs_destroy(&fs_rw);
+		unmount_proc(rw_dir);
 		remove_tree(rw_dir);
-		make_tree(rw_dir);
+		make_tree(rw_dir, &rw_proc_dev);
 		open_share(&fs_rw, rw_dir, false);
 		rw_dirty = false;
 	}
+	if (ro_dirty) {
+		virtio_fs_destroy(&fs_ro);
+		open_share(&fs_ro, ro_dir, true);
+		ro_dirty = false;
+	}
 	fs = hdr & 1 ? &fs_ro : &fs_rw;
 	rw_dirty = fs == &fs_rw;
+	ro_dirty = fs == &fs_ro;
 	fuzz_guest_load(&guest, NULL, 0);
 	start_device(fs);
 	if (!(hdr & 2))
@@ -362,6 +503,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				 VIRTIO_FS_REQUEST_QUEUE,
 		     req, len, 1 + ((flags >> 1) & 3) % 3, room,
 		     flags & 0x20 ? 0 : 1 + ((flags >> 3) & 3) % 3);
+		check_held(&fs->pt, fs == &fs_rw ? rw_proc_dev : ro_proc_dev);
 	}
 	pthread_mutex_lock(&fs->vdev.lock);
 	virtio_set_status(&fs->vdev, 0); /* a reset forgets everything */
@@ -370,6 +512,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_fail("%u inodes after a reset",
 			  passthrough_nr_inodes(&fs->pt));
 	check_outside();
+	if (fs == &fs_rw && geteuid() == 0)
+		nftw(rw_dir, check_setid, 16, FTW_PHYS | FTW_MOUNT);
 	if (count_entries(top) != top_entries)
 		fuzz_fail("entries appeared beside the shares in %s", top);
 	return 0;

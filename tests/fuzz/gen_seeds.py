@@ -638,9 +638,10 @@ def pci_race_seeds():
  F_MKDIR, F_UNLINK, F_RMDIR, F_RENAME, F_LINK, F_OPEN, F_READ, F_WRITE,
  F_STATFS, F_RELEASE, F_FSYNC, F_FLUSH, F_INIT, F_OPENDIR, F_READDIR,
  F_RELEASEDIR, F_ACCESS, F_CREATE, F_DESTROY, F_BATCH_FORGET, F_FALLOCATE,
- F_READDIRPLUS, F_RENAME2, F_LSEEK) = (
+ F_READDIRPLUS, F_RENAME2, F_LSEEK, F_SYNCFS) = (
     1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 25, 26,
-    27, 28, 29, 34, 35, 38, 42, 43, 44, 45, 46)
+    27, 28, 29, 34, 35, 38, 42, 43, 44, 45, 46, 50)
+O_WRONLY, O_RDWR, O_TRUNC = 1, 2, 0o1000
 
 
 def fuse(opcode, nodeid=1, args=b"", room=4096, flags=0):
@@ -721,6 +722,50 @@ def fs_seeds():
           fuse(F_SETATTR, 2, setattr) +
           fuse(F_MKDIR, 1, struct.pack("<II", 0o755, 0) + name("sub")) +
           fuse(F_UNLINK, 1, name("file")))
+    create = lambda flags, *names: fuse(
+        F_CREATE, 1, struct.pack("<IIII", flags, 0o644, 0, 0) + name(*names))
+    open_in = lambda flags: struct.pack("<II", flags, 0)
+    write_in = lambda fh, off, size: struct.pack("<QQIIQII", fh, off, size,
+                                                 0, 0, 0, 0)
+    size_in = lambda size: struct.pack("<IIQQQQQQIIIIIIII", 1 << 3, 0, 0,
+                                       size, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                       0, 0)
+    # CREATE of names that hold a FIFO, a device, a directory, a link.
+    write(t, "create-on-special-files", b"\0" +
+          create(O_WRONLY, "fifo") + create(O_RDWR, "fifo") +
+          create(0, "fifo") + create(O_WRONLY, "null") +
+          create(O_WRONLY | O_TRUNC, "d") + create(O_WRONLY, "abs") +
+          fuse(F_LOOKUP, 1, name("null")) +
+          fuse(F_OPEN, 2, open_in(0)) +
+          fuse(F_SETATTR, 2, size_in(0)))
+    # Writes and truncates of set-ID programs drop their bits.
+    write(t, "setid-writes", b"\0" +
+          fuse(F_LOOKUP, 1, name("suid")) +
+          fuse(F_OPEN, 2, open_in(O_WRONLY)) +
+          fuse(F_WRITE, 2, write_in(1, 0, 4) + b"evil") +
+          fuse(F_LOOKUP, 1, name("sgid")) +
+          fuse(F_SETATTR, 3, size_in(1)) +
+          create(O_WRONLY | O_TRUNC, "sgid") +
+          fuse(F_FALLOCATE, 3, struct.pack("<QQQII", 2, 0, 4096, 0, 0)))
+    # Past RLIMIT_FSIZE (1 MiB): EFBIG, a short write across it.
+    write(t, "past-fsize-limit", b"\0" +
+          create(O_RDWR, "big") +
+          fuse(F_WRITE, 2, write_in(1, 2 << 20, 4) + b"data") +
+          fuse(F_WRITE, 2, write_in(1, (1 << 20) - 2, 4) + b"data") +
+          fuse(F_SETATTR, 2, size_in(4 << 20)) +
+          fuse(F_FALLOCATE, 2, struct.pack("<QQQII", 1, 0, 2 << 20, 0,
+                                           0)) +
+          fuse(F_SYNCFS, 1, struct.pack("<Q", 0)))
+    # The procfs mounted at proc/ is an empty, sealed directory.
+    write(t, "into-proc", b"\1" +
+          fuse(F_LOOKUP, 1, name("proc")) +
+          fuse(F_LOOKUP, 2, name("self")) +
+          fuse(F_LOOKUP, 2, name("1")) +
+          fuse(F_OPENDIR, 2, open_in(0)) +
+          fuse(F_READDIRPLUS, 2, read_in(1, 0, 4096)) +
+          fuse(F_LOOKUP, 1, name("d")) +
+          fuse(F_READDIRPLUS, 3, read_in(1, 0, 4096)) +
+          fuse(F_MKDIR, 2, struct.pack("<II", 0o755, 0) + name("x")))
     write(t, "malformed", b"\2" +
           fuse(F_LOOKUP, 1, name("file")) +
           fuse(F_INIT, 0, struct.pack("<IIII", 7, 38, 0, 0), room=10) +

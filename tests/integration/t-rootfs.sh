@@ -120,3 +120,26 @@ test_rootfs_without_command_is_a_shell_on_the_console() {
 	expect_status 0
 	expect_out "SHELL-42 in $T/here"
 }
+
+# The host's /proc holds kestrel's own memory and environment, /sys the
+# host kernel's knobs: a guest that mounts its root tag a second time,
+# where its own /proc and /sys are not mounted over them, finds both empty.
+test_rootfs_host_proc_and_sys_are_empty() {
+	marker=KESTREL-ENV-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	KESTREL_TEST_MARKER=$marker run_cmd -- sh -c '
+		mkdir /tmp/again && mount -t virtiofs kestrel-root /tmp/again || echo MOUNT=failed
+		echo PROC=$(ls -A /tmp/again/proc | wc -l)
+		echo SYS=$(ls -A /tmp/again/sys | wc -l)
+		echo USR=$(ls -A /tmp/again/usr | wc -l)
+		cat /tmp/again/proc/*/environ 2>/dev/null | tr "\0" "\n" | grep ^KESTREL_TEST_MARKER=
+		cat /tmp/again/proc/self/maps >/dev/null 2>&1 && echo SELF=readable
+		echo DONE=yes'
+	expect_status 0
+	expect_no_out MOUNT=failed
+	[ "$(out_value DONE)" = yes ] || fail "the guest did not finish: $(cat "$T/err")"
+	[ "$(out_value PROC)" = 0 ] || fail "the host's /proc lists $(out_value PROC) entries in the guest"
+	[ "$(out_value SYS)" = 0 ] || fail "the host's /sys lists $(out_value SYS) entries in the guest"
+	[ "$(out_value USR)" -gt 0 ] || fail "the second mount shows an empty /usr"
+	expect_no_out "$marker"
+	expect_no_out SELF=readable
+}

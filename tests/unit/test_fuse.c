@@ -1,17 +1,25 @@
 // SPDX-License-Identifier: MIT
 /*
- * The virtio-fs FUSE server (devices/fs/passthrough.c) over a temporary
+ * The virtio-fs FUSE server (devices/fs/) over a temporary
  * directory, driven with requests as a guest kernel (or a hostile guest)
  * would write them; and the virtio-fs device's request loop on a ring.
  */
 #include "unit.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <linux/capability.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "devices/fs/passthrough.h"
@@ -133,11 +141,15 @@ static int teardown(void **state)
 
 /* ---- requests ---- */
 
-/* Sends opcode for nodeid with args (a, alen) then (b, blen); the reply
- * lands in fx->out with room for `room` bytes. Returns the reply length. */
-static uint32_t send2(struct fixture *fx, uint32_t opcode, uint64_t nodeid,
-		      const void *a, size_t alen, const void *b, size_t blen,
-		      size_t room)
+/*
+ * Sends opcode for nodeid with args (a, alen) then (b, blen); the reply
+ * lands in fx->out with room for `room` bytes. Returns the reply's error
+ * (0 or -errno), or 1 when there is no reply. No assertions: a child
+ * process of run_in_child() uses it too.
+ */
+static int request(struct fixture *fx, uint32_t opcode, uint64_t nodeid,
+		   const void *a, size_t alen, const void *b, size_t blen,
+		   size_t room)
 {
 	struct fuse_in_header h = {
 		.len = (uint32_t)(IN_HDR + alen + blen),
@@ -151,20 +163,28 @@ static uint32_t send2(struct fixture *fx, uint32_t opcode, uint64_t nodeid,
 				{ (void *)a, alen },
 				{ (void *)b, blen } };
 	struct iovec rep = { fx->out, room };
-	uint32_t n;
 
 	memset(fx->out, 0xa5, sizeof(fx->out));
-	n = passthrough_handle(fx->pt, req, 3, &rep, 1);
-	fx->out_len = n;
+	fx->out_len = passthrough_handle(fx->pt, req, 3, &rep, 1);
 	fx->error = 1; /* no reply */
-	if (n >= OUT_HDR) {
+	if (fx->out_len >= OUT_HDR)
+		fx->error = ((struct fuse_out_header *)fx->out)->error;
+	return fx->error;
+}
+
+/* request(), checking that a reply has the right length and unique. */
+static uint32_t send2(struct fixture *fx, uint32_t opcode, uint64_t nodeid,
+		      const void *a, size_t alen, const void *b, size_t blen,
+		      size_t room)
+{
+	request(fx, opcode, nodeid, a, alen, b, blen, room);
+	if (fx->out_len >= OUT_HDR) {
 		struct fuse_out_header *oh = (void *)fx->out;
 
-		assert_int_equal(oh->len, n);
+		assert_int_equal(oh->len, fx->out_len);
 		assert_int_equal(oh->unique, fx->unique);
-		fx->error = oh->error;
 	}
-	return n;
+	return (uint32_t)fx->out_len;
 }
 
 static uint32_t send1(struct fixture *fx, uint32_t opcode, uint64_t nodeid,
@@ -704,6 +724,585 @@ static void test_forget(void **state)
 	do_init(fx);
 }
 
+/* CREATE name in the root with open flags; returns the reply's error. */
+static int create(struct fixture *fx, const char *name, uint32_t flags,
+		  uint32_t mode)
+{
+	struct fuse_create_in ci = { .flags = flags, .mode = mode };
+
+	return request(fx, FUSE_CREATE, FUSE_ROOT_ID, &ci, sizeof(ci), name,
+		       strlen(name) + 1, sizeof(fx->out));
+}
+
+/*
+ * In a child of run_in_child(): the server's /proc/self/fd, opened by the
+ * parent, names the parent's descriptors; the child's own must be seen.
+ */
+static int in_child(struct fixture *fx)
+{
+	close(fx->pt->proc_fd);
+	fx->pt->proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY);
+	return fx->pt->proc_fd < 0;
+}
+
+/* In a child: CREATE of an existing FIFO, both ends; 0 if refused. */
+static int create_on_fifo(void *arg)
+{
+	struct fixture *fx = arg;
+
+	return in_child(fx) || create(fx, "fifo", O_WRONLY, 0644) != -EACCES ||
+	       create(fx, "fifo", O_RDONLY, 0644) != -EACCES;
+}
+
+/*
+ * CREATE of a name that exists opens it only if it is a regular file: a
+ * FIFO's open would wait for a peer on the event-loop thread, a device's
+ * would run its driver's open, which OPEN refuses too.
+ */
+static void test_create_opens_only_regular_files(void **state)
+{
+	struct fixture *fx = *state;
+	char p[256];
+
+	do_init(fx);
+	path_of(fx, p, sizeof(p), "share/fifo");
+	assert_int_equal(mkfifo(p, 0666), 0);
+	assert_int_equal(run_in_child(create_on_fifo, fx, 5), 0);
+	{
+		struct fuse_entry_out e = lookup(fx, FUSE_ROOT_ID, "fifo");
+		struct fuse_setattr_in si = { .valid = FATTR_SIZE };
+
+		open_node(fx, e.nodeid, FUSE_OPEN, O_WRONLY);
+		assert_int_equal(fx->error, -EACCES);
+		open_node(fx, e.nodeid, FUSE_OPENDIR, O_RDONLY);
+		assert_int_equal(fx->error, -ENOTDIR);
+		send1(fx, FUSE_SETATTR, e.nodeid, &si, sizeof(si));
+		assert_int_equal(fx->error, -EINVAL);
+	}
+	if (geteuid() == 0) {
+		path_of(fx, p, sizeof(p), "share/null");
+		assert_int_equal(mknod(p, S_IFCHR | 0666, makedev(1, 3)), 0);
+		assert_int_equal(create(fx, "null", O_WRONLY, 0644), -EACCES);
+	}
+	assert_int_equal(create(fx, "dir", O_WRONLY, 0644), -EISDIR);
+	assert_int_equal(create(fx, "abs", O_WRONLY, 0644), -ELOOP);
+	/* An existing file opens, unless the guest said O_EXCL. */
+	assert_int_equal(create(fx, "file", O_RDONLY, 0644), 0);
+	assert_int_equal(create(fx, "file", O_RDONLY | O_EXCL, 0644), -EEXIST);
+}
+
+/* Makes share/name with mode (chmod: no umask) and returns its node. */
+static uint64_t setid_file(struct fixture *fx, const char *name, mode_t mode)
+{
+	char rel[64], p[256];
+	struct fuse_entry_out e;
+
+	snprintf(rel, sizeof(rel), "share/%s", name);
+	write_file(fx, rel, "#!/bin/sh\n");
+	path_of(fx, p, sizeof(p), rel);
+	assert_int_equal(chmod(p, mode), 0);
+	e = lookup(fx, FUSE_ROOT_ID, name);
+	assert_int_equal(fx->error, 0);
+	return e.nodeid;
+}
+
+static void expect_mode(struct fixture *fx, const char *name, mode_t mode)
+{
+	char rel[64], p[256];
+	struct stat st;
+
+	snprintf(rel, sizeof(rel), "share/%s", name);
+	path_of(fx, p, sizeof(p), rel);
+	assert_int_equal(stat(p, &st), 0);
+	if ((st.st_mode & 07777) != mode)
+		fail_msg("%s: mode %04o, not %04o", name, st.st_mode & 07777,
+			 mode);
+}
+
+/*
+ * Whatever changes a file's data or size drops its set-user-ID bit, and
+ * set-group-ID with group execute, as the kernel does for a writer
+ * without CAP_FSETID: kestrel run as root has it, and would otherwise let
+ * a guest rewrite a host's set-ID program and keep it set-ID.
+ */
+static void test_writes_drop_setid(void **state)
+{
+	struct fixture *fx = *state;
+	struct fuse_write_in wi = { .size = 2 };
+	struct fuse_setattr_in si = { .valid = FATTR_SIZE, .size = 1 };
+	struct fuse_fallocate_in fa = { .length = 4096 };
+	struct fuse_read_in ri = { .size = 64 };
+	uint64_t node;
+
+	do_init(fx);
+	node = setid_file(fx, "write", 04755);
+	wi.fh = open_node(fx, node, FUSE_OPEN, O_WRONLY);
+	assert_int_equal(fx->error, 0);
+	expect_mode(fx, "write", 04755); /* opening changes nothing */
+	send2(fx, FUSE_WRITE, node, &wi, sizeof(wi), "ab", 2, sizeof(fx->out));
+	assert_int_equal(fx->error, 0);
+	expect_mode(fx, "write", 0755);
+
+	node = setid_file(fx, "sgid", 02755);
+	wi.fh = open_node(fx, node, FUSE_OPEN, O_RDWR);
+	send2(fx, FUSE_WRITE, node, &wi, sizeof(wi), "ab", 2, sizeof(fx->out));
+	assert_int_equal(fx->error, 0);
+	expect_mode(fx, "sgid", 0755);
+	/* Without group execute, set-group-ID is no program's: it stays. */
+	node = setid_file(fx, "sgid-noexec", 02745);
+	wi.fh = open_node(fx, node, FUSE_OPEN, O_RDWR);
+	send2(fx, FUSE_WRITE, node, &wi, sizeof(wi), "ab", 2, sizeof(fx->out));
+	expect_mode(fx, "sgid-noexec", 02745);
+
+	node = setid_file(fx, "truncate", 06755);
+	send1(fx, FUSE_SETATTR, node, &si, sizeof(si));
+	assert_int_equal(fx->error, 0);
+	expect_mode(fx, "truncate", 0755);
+	node = setid_file(fx, "ftruncate", 04755);
+	si.fh = open_node(fx, node, FUSE_OPEN, O_WRONLY);
+	si.valid |= FATTR_FH;
+	send1(fx, FUSE_SETATTR, node, &si, sizeof(si));
+	assert_int_equal(fx->error, 0);
+	expect_mode(fx, "ftruncate", 0755);
+
+	node = setid_file(fx, "fallocate", 04755);
+	fa.fh = open_node(fx, node, FUSE_OPEN, O_WRONLY);
+	send1(fx, FUSE_FALLOCATE, node, &fa, sizeof(fa));
+	assert_int_equal(fx->error, 0);
+	expect_mode(fx, "fallocate", 0755);
+
+	node = setid_file(fx, "o-trunc", 04755);
+	open_node(fx, node, FUSE_OPEN, O_WRONLY | O_TRUNC);
+	assert_int_equal(fx->error, 0);
+	expect_mode(fx, "o-trunc", 0755);
+	setid_file(fx, "create-trunc", 04755);
+	assert_int_equal(create(fx, "create-trunc", O_WRONLY | O_TRUNC, 0644),
+			 0);
+	expect_mode(fx, "create-trunc", 0755);
+
+	/* Reading changes nothing. */
+	node = setid_file(fx, "read", 04755);
+	ri.fh = open_node(fx, node, FUSE_OPEN, O_RDONLY);
+	send1(fx, FUSE_READ, node, &ri, sizeof(ri));
+	assert_int_equal(fx->error, 0);
+	expect_mode(fx, "read", 04755);
+}
+
+/* Is path the root of a mounted file system of type magic? */
+static bool mounted(const char *path, long magic)
+{
+	struct statfs sf;
+
+	return statfs(path, &sf) == 0 && sf.f_type == magic;
+}
+
+/* READDIR(PLUS) of directory node from offset 0: the entries it gives. */
+static unsigned int list_dir(struct fixture *fx, uint64_t node, bool plus)
+{
+	struct fuse_read_in ri = { .size = 4096 };
+	struct fuse_release_in rel;
+	unsigned int with_node = 0, n;
+	uint64_t last;
+
+	ri.fh = open_node(fx, node, FUSE_OPENDIR, O_RDONLY);
+	assert_int_equal(fx->error, 0);
+	send1(fx, plus ? FUSE_READDIRPLUS : FUSE_READDIR, node, &ri,
+	      sizeof(ri));
+	assert_int_equal(fx->error, 0);
+	n = count_dirents(fx, plus, &last, &with_node);
+	rel = (struct fuse_release_in){ .fh = ri.fh };
+	send1(fx, FUSE_RELEASEDIR, node, &rel, sizeof(rel));
+	return n;
+}
+
+/*
+ * A share of / does not reach into the host's /proc (kestrel's own memory
+ * and environment), /sys and the like: the guest finds an empty directory
+ * there, whatever it is called.
+ */
+static void test_pseudo_fs_look_empty(void **state)
+{
+	struct fixture *fx = *state;
+	struct passthrough other;
+	struct fuse_entry_out proc, sys, dev, e;
+	struct fuse_mkdir_in mi = { .mode = 0755 };
+	char err[256], pid[16];
+
+	assert_true(mounted("/proc", PROC_SUPER_MAGIC));
+	/* The fixture's server, now over / (teardown destroys it). */
+	passthrough_destroy(fx->pt);
+	assert_int_equal(passthrough_init(fx->pt,
+					  open("/", O_PATH | O_DIRECTORY), true,
+					  err, sizeof(err)),
+			 0);
+	do_init(fx);
+	proc = lookup(fx, FUSE_ROOT_ID, "proc");
+	assert_int_equal(fx->error, 0);
+	assert_true(S_ISDIR(proc.attr.mode));
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	lookup(fx, proc.nodeid, pid);
+	assert_int_equal(fx->error, -ENOENT);
+	lookup(fx, proc.nodeid, "self");
+	assert_int_equal(fx->error, -ENOENT);
+	lookup(fx, proc.nodeid, "kcore");
+	assert_int_equal(fx->error, -ENOENT);
+	assert_int_equal(list_dir(fx, proc.nodeid, false), 0);
+	assert_int_equal(list_dir(fx, proc.nodeid, true), 0);
+	send2(fx, FUSE_MKDIR, proc.nodeid, &mi, sizeof(mi), "x", 2,
+	      sizeof(fx->out));
+	assert_int_not_equal(fx->error, 0);
+	send1(fx, FUSE_GETATTR, proc.nodeid, NULL, 0);
+	assert_int_equal(fx->error, 0);
+	if (mounted("/sys", SYSFS_MAGIC)) {
+		sys = lookup(fx, FUSE_ROOT_ID, "sys");
+		assert_int_equal(fx->error, 0);
+		lookup(fx, sys.nodeid, "kernel");
+		assert_int_equal(fx->error, -ENOENT);
+		assert_int_equal(list_dir(fx, sys.nodeid, true), 0);
+	}
+	/* /dev (devtmpfs is tmpfs to statfs) is seen, its nodes not opened. */
+	dev = lookup(fx, FUSE_ROOT_ID, "dev");
+	assert_int_equal(fx->error, 0);
+	e = lookup(fx, dev.nodeid, "null");
+	assert_int_equal(fx->error, 0);
+	assert_true(S_ISCHR(e.attr.mode));
+	open_node(fx, e.nodeid, FUSE_OPEN, O_RDONLY);
+	assert_int_equal(fx->error, -EACCES);
+
+	/* Nor is a pseudo file system shared itself. */
+	assert_int_equal(passthrough_init(&other,
+					  open("/proc", O_PATH | O_DIRECTORY),
+					  true, err, sizeof(err)),
+			 -1);
+	assert_contains(err, "proc");
+}
+
+/*
+ * What the server asked the host kernel to make durable: the file
+ * systems given to syncfs() and the files given to fsync() and
+ * fdatasync(), seen by the definitions below, which take the libc ones'
+ * place in this program.
+ */
+static struct {
+	dev_t syncfs_dev[8];
+	unsigned int syncfs, fsync, fdatasync;
+	ino_t fsync_ino, fdatasync_ino;
+} durable;
+
+int syncfs(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0 && durable.syncfs < 8)
+		durable.syncfs_dev[durable.syncfs++] = st.st_dev;
+	return (int)syscall(SYS_syncfs, fd);
+}
+
+int fsync(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0)
+		durable.fsync_ino = st.st_ino;
+	durable.fsync++;
+	return (int)syscall(SYS_fsync, fd);
+}
+
+int fdatasync(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0)
+		durable.fdatasync_ino = st.st_ino;
+	durable.fdatasync++;
+	return (int)syscall(SYS_fdatasync, fd);
+}
+
+/*
+ * The guest's sync(2) is SYNCFS: the host file systems it wrote to are
+ * synced (before, ENOSYS made the guest stop asking, and data it had
+ * synced could be lost with the host). FSYNC and FSYNCDIR reach fsync()
+ * or, with FUSE_FSYNC_FDATASYNC, fdatasync() of that very file.
+ */
+static void test_sync_reaches_the_host(void **state)
+{
+	struct fixture *fx = *state;
+	struct {
+		struct fuse_entry_out e;
+		struct fuse_open_out o;
+	} co;
+	struct fuse_syncfs_in sfi = { 0 };
+	struct fuse_write_in wi = { .size = 4 };
+	struct fuse_fsync_in fi = { .fsync_flags = FUSE_FSYNC_FDATASYNC };
+	struct fuse_entry_out d;
+	struct stat share, file, dir;
+	char p[256];
+
+	do_init(fx);
+	assert_int_equal(stat(fx->share, &share), 0);
+	assert_int_equal(create(fx, "synced", O_WRONLY, 0644), 0);
+	memcpy(&co, body(fx), sizeof(co));
+	wi.fh = fi.fh = co.o.fh;
+	send2(fx, FUSE_WRITE, co.e.nodeid, &wi, sizeof(wi), "data", 4,
+	      sizeof(fx->out));
+	assert_int_equal(fx->error, 0);
+	memset(&durable, 0, sizeof(durable));
+	send1(fx, FUSE_SYNCFS, FUSE_ROOT_ID, &sfi, sizeof(sfi));
+	assert_int_equal(fx->error, 0);
+	assert_int_equal(durable.syncfs, 1);
+	assert_int_equal(durable.syncfs_dev[0], share.st_dev);
+
+	path_of(fx, p, sizeof(p), "share/synced");
+	assert_int_equal(stat(p, &file), 0);
+	send1(fx, FUSE_FSYNC, co.e.nodeid, &fi, sizeof(fi));
+	assert_int_equal(fx->error, 0);
+	assert_int_equal(durable.fdatasync, 1);
+	assert_int_equal(durable.fdatasync_ino, file.st_ino);
+	fi.fsync_flags = 0;
+	send1(fx, FUSE_FSYNC, co.e.nodeid, &fi, sizeof(fi));
+	assert_int_equal(durable.fsync, 1);
+	assert_int_equal(durable.fsync_ino, file.st_ino);
+	d = lookup(fx, FUSE_ROOT_ID, "dir");
+	fi.fh = open_node(fx, d.nodeid, FUSE_OPENDIR, O_RDONLY);
+	send1(fx, FUSE_FSYNCDIR, d.nodeid, &fi, sizeof(fi));
+	assert_int_equal(fx->error, 0);
+	path_of(fx, p, sizeof(p), "share/dir");
+	assert_int_equal(stat(p, &dir), 0);
+	assert_int_equal(durable.fsync, 2);
+	assert_int_equal(durable.fsync_ino, dir.st_ino);
+}
+
+#define NOFILE_LIMIT 1200
+#define MANY_FILES 3000
+#define FDS_FOR_OTHERS 200
+
+/* Makes share/many/f-0 ... f-(MANY_FILES - 1). */
+static void make_many(struct fixture *fx)
+{
+	char p[256];
+
+	path_of(fx, p, sizeof(p), "share/many");
+	assert_int_equal(mkdir(p, 0755), 0);
+	for (int i = 0; i < MANY_FILES; i++) {
+		int fd;
+
+		path_of(fx, p, sizeof(p), "share/many");
+		snprintf(p + strlen(p), sizeof(p) - strlen(p), "/f-%d", i);
+		fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		assert_true(fd >= 0);
+		close(fd);
+	}
+}
+
+/* Descriptors this process has open. */
+static unsigned int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	unsigned int n = 0;
+
+	if (!d)
+		return 0;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 3; /* ".", ".." and the DIR's own */
+}
+
+/* Drops capabilities (a mask of 1 << CAP_*) from this process. */
+static int drop_caps(uint64_t caps)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		d[i].effective &= ~(uint32_t)(caps >> (32 * i));
+		d[i].permitted &= ~(uint32_t)(caps >> (32 * i));
+	}
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+/*
+ * In a child whose RLIMIT_NOFILE kestrel cannot raise (no
+ * CAP_SYS_RESOURCE): a fresh server over the share, and a LOOKUP of each
+ * of MANY_FILES names. Then the process must still have descriptors for
+ * its other devices. *failed counts the lookups that failed, all with
+ * ENFILE. Returns 0 if so, else what went wrong.
+ */
+static uint64_t flooded[MANY_FILES]; /* their node IDs, 0 if failed */
+
+static int flood(struct fixture *fx, unsigned int *failed)
+{
+	struct rlimit rl = { NOFILE_LIMIT, NOFILE_LIMIT };
+	uint64_t many;
+	char err[256];
+	int fds[FDS_FOR_OTHERS];
+
+	passthrough_destroy(fx->pt);
+	if (setrlimit(RLIMIT_NOFILE, &rl) ||
+	    passthrough_init(fx->pt, open(fx->share, O_PATH | O_DIRECTORY),
+			     false, err, sizeof(err)))
+		return 100;
+	if (request(fx, FUSE_INIT, 0,
+		    &(struct fuse_init_in){ .major = 7, .minor = 38 },
+		    sizeof(struct fuse_init_in), NULL, 0, sizeof(fx->out)) ||
+	    request(fx, FUSE_LOOKUP, FUSE_ROOT_ID, "many", 5, NULL, 0,
+		    sizeof(fx->out)))
+		return 101;
+	many = ((const struct fuse_entry_out *)body(fx))->nodeid;
+	*failed = 0;
+	for (int i = 0; i < MANY_FILES; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "f-%d", i);
+		request(fx, FUSE_LOOKUP, many, name, strlen(name) + 1, NULL, 0,
+			sizeof(fx->out));
+		if (fx->error && fx->error != -ENFILE)
+			return 102;
+		*failed += fx->error != 0;
+		flooded[i] = fx->error ?
+				     0 :
+				     ((const struct fuse_entry_out *)body(fx))
+					     ->nodeid;
+	}
+	if (open_fds() > NOFILE_LIMIT - FDS_FOR_OTHERS)
+		return 103;
+	for (int i = 0; i < FDS_FOR_OTHERS; i++)
+		if ((fds[i] = eventfd(0, 0)) < 0)
+			return 104;
+	for (int i = 0; i < FDS_FOR_OTHERS; i++)
+		close(fds[i]);
+	return 0;
+}
+
+/* Without CAP_DAC_READ_SEARCH each inode keeps its descriptor: ENFILE. */
+static int flood_pinned(void *arg)
+{
+	unsigned int failed;
+	int ret;
+
+	if (drop_caps(1ULL << CAP_SYS_RESOURCE | 1ULL << CAP_DAC_READ_SEARCH))
+		return 99;
+	ret = flood(arg, &failed);
+	return ret ? ret : failed == 0 ? 105 : 0;
+}
+
+/*
+ * With it, inodes beyond what the descriptors allow are reopened from a
+ * file handle when used: every lookup works, and every node still does.
+ */
+static int flood_handles(void *arg)
+{
+	struct fixture *fx = arg;
+	struct fuse_read_in ri = { .size = 16 };
+	unsigned int failed;
+	int ret;
+
+	if (drop_caps(1ULL << CAP_SYS_RESOURCE))
+		return 99;
+	ret = flood(fx, &failed);
+	if (ret || failed)
+		return ret ? ret : 106;
+	for (int i = 0; i < MANY_FILES; i += 97) {
+		uint64_t node = flooded[i];
+
+		if (request(fx, FUSE_GETATTR, node, NULL, 0, NULL, 0,
+			    sizeof(fx->out)) ||
+		    request(fx, FUSE_OPEN, node,
+			    &(struct fuse_open_in){ .flags = O_RDONLY },
+			    sizeof(struct fuse_open_in), NULL, 0,
+			    sizeof(fx->out)))
+			return 107;
+		ri.fh = ((const struct fuse_open_out *)body(fx))->fh;
+		if (request(fx, FUSE_READ, node, &ri, sizeof(ri), NULL, 0,
+			    sizeof(fx->out)) ||
+		    request(fx, FUSE_RELEASE, node,
+			    &(struct fuse_release_in){ .fh = ri.fh },
+			    sizeof(struct fuse_release_in), NULL, 0,
+			    sizeof(fx->out)))
+			return 108;
+	}
+	if (open_fds() > NOFILE_LIMIT - FDS_FOR_OTHERS)
+		return 109;
+	return 0;
+}
+
+/*
+ * Each inode the guest looks up used to keep an O_PATH descriptor open
+ * until it was forgotten, and kestrel raises RLIMIT_NOFILE to fs.nr_open:
+ * a guest could hold about a million of the host's open files and leave
+ * none for kestrel's other devices.
+ */
+static void test_lookups_leave_fds_for_others(void **state)
+{
+	struct fixture *fx = *state;
+
+	make_many(fx);
+	assert_int_equal(run_in_child(flood_pinned, fx, 60), 0);
+	if (geteuid() == 0)
+		assert_int_equal(run_in_child(flood_handles, fx, 60), 0);
+}
+
+#define FSIZE_LIMIT (64 * 1024)
+
+/*
+ * In a child under a 64 KiB RLIMIT_FSIZE: a write, a truncate and an
+ * allocation past it fail with EFBIG (a write across it is cut short);
+ * before the fix the process died of SIGXFSZ. 0 if all went so.
+ */
+static int beyond_fsize_limit(void *arg)
+{
+	struct fixture *fx = arg;
+	struct rlimit rl = { FSIZE_LIMIT, FSIZE_LIMIT };
+	struct {
+		struct fuse_entry_out e;
+		struct fuse_open_out o;
+	} co;
+	struct fuse_write_in wi = { .size = 4, .offset = 1 << 20 };
+	struct fuse_setattr_in si = { .valid = FATTR_SIZE, .size = 1 << 20 };
+	struct fuse_fallocate_in fa = { .length = 1 << 20 };
+	int bad = 0;
+
+	if (in_child(fx) || setrlimit(RLIMIT_FSIZE, &rl) ||
+	    create(fx, "big", O_RDWR, 0644))
+		return 100;
+	memcpy(&co, fx->out + OUT_HDR, sizeof(co));
+	wi.fh = fa.fh = co.o.fh;
+	bad |= request(fx, FUSE_WRITE, co.e.nodeid, &wi, sizeof(wi), "abcd", 4,
+		       sizeof(fx->out)) != -EFBIG;
+	wi.offset = FSIZE_LIMIT - 2;
+	bad |= (request(fx, FUSE_WRITE, co.e.nodeid, &wi, sizeof(wi), "abcd", 4,
+			sizeof(fx->out)) ||
+		((const struct fuse_write_out *)(fx->out + OUT_HDR))->size != 2)
+	       << 1;
+	bad |= (request(fx, FUSE_SETATTR, co.e.nodeid, &si, sizeof(si), NULL, 0,
+			sizeof(fx->out)) != -EFBIG)
+	       << 2;
+	si.valid |= FATTR_FH;
+	si.fh = co.o.fh;
+	bad |= (request(fx, FUSE_SETATTR, co.e.nodeid, &si, sizeof(si), NULL, 0,
+			sizeof(fx->out)) != -EFBIG)
+	       << 3;
+	bad |= (request(fx, FUSE_FALLOCATE, co.e.nodeid, &fa, sizeof(fa), NULL,
+			0, sizeof(fx->out)) != -EFBIG)
+	       << 4;
+	return bad;
+}
+
+static void test_fsize_limit_is_efbig(void **state)
+{
+	struct fixture *fx = *state;
+	struct stat st;
+	char p[256];
+
+	do_init(fx);
+	assert_int_equal(run_in_child(beyond_fsize_limit, fx, 10), 0);
+	path_of(fx, p, sizeof(p), "share/big");
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_size, FSIZE_LIMIT);
+}
+
 /* ---- the virtio device on a ring ---- */
 
 #define RAM_GPA 0x10000ULL
@@ -838,6 +1437,19 @@ int main(void)
 						setup_ro, teardown),
 		cmocka_unit_test_setup_teardown(test_rw_ops, setup_rw,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_create_opens_only_regular_files, setup_rw,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_pseudo_fs_look_empty,
+						setup_ro, teardown),
+		cmocka_unit_test_setup_teardown(test_writes_drop_setid,
+						setup_rw, teardown),
+		cmocka_unit_test_setup_teardown(test_sync_reaches_the_host,
+						setup_rw, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_lookups_leave_fds_for_others, setup_rw, teardown),
+		cmocka_unit_test_setup_teardown(test_fsize_limit_is_efbig,
+						setup_rw, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_requests,
 						setup_rw, teardown),
 		cmocka_unit_test_setup_teardown(test_forget, setup_ro,

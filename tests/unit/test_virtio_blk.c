@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -767,6 +768,48 @@ static void test_write(void **state)
 		for (unsigned int i = 0; i < 512; i++)
 			assert_int_equal(back[i], 0x77);
 	}
+}
+
+#define FSIZE_LIMIT (IMAGE_SIZE / 2)
+
+/*
+ * In a child under an RLIMIT_FSIZE of half the image: a write below it
+ * works, one above fails with an I/O error, and a snapshot overlay the
+ * limit cannot hold is an error at open; before the fix the process died
+ * of SIGXFSZ. 0 if all went so.
+ */
+static int beyond_fsize_limit(void *arg)
+{
+	struct fixture *fx = arg;
+	struct rlimit rl = { FSIZE_LIMIT, FSIZE_LIMIT };
+	struct virtio_blk *blk = calloc(1, sizeof(*blk));
+	struct req low, high;
+	int bad = 0;
+
+	if (!blk || setrlimit(RLIMIT_FSIZE, &rl))
+		return 100;
+	if (virtio_blk_init(blk, fx->path, DISK_SNAPSHOT, NULL, &fx->hv,
+			    fx->err, sizeof(fx->err)) == 0 ||
+	    !strstr(fx->err, "File too large"))
+		bad |= 1;
+	if (try_open(fx, &fx->blk, fx->path, false, NULL))
+		return 101;
+	bring_up(fx, DEFAULT_FEATURES, QSIZE);
+	low = post_req(fx, VIRTIO_BLK_T_OUT, 0, 512);
+	high = post_req(fx, VIRTIO_BLK_T_OUT, FSIZE_LIMIT / 512 + 8, 512);
+	run(fx);
+	bad |= (status_of(fx, &low) != VIRTIO_BLK_S_OK) << 1;
+	bad |= (status_of(fx, &high) != VIRTIO_BLK_S_IOERR) << 2;
+	return bad;
+}
+
+static void test_write_past_fsize_limit_fails(void **state)
+{
+	struct fixture *fx = *state;
+
+	make_image(fx, IMAGE_SIZE);
+	assert_int_equal(run_in_child(beyond_fsize_limit, fx, 10), 0);
+	expect_pattern(fx, FSIZE_LIMIT, IMAGE_SIZE - FSIZE_LIMIT);
 }
 
 static void test_flush(void **state)
@@ -1900,6 +1943,7 @@ int main(void)
 		T(test_read),
 		T(test_read_scattered_unaligned),
 		T(test_write),
+		T(test_write_past_fsize_limit_fails),
 		T(test_flush),
 		T(test_batch),
 		T(test_get_id),
