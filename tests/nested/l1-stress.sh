@@ -32,7 +32,7 @@ truncate -s 64M "$work/disk.img"
 mkfs.ext4 -q -F "$work/disk.img"
 cmd='mount -t ext4 /dev/vda /mnt && udhcpc -i eth0 -q -n -s /etc/udhcpc.script >/dev/null 2>&1; echo STRESS-DONE'
 arg="quiet ktest.cmd=$(printf '%s' "$cmd" | base64 -w 0)"
-trouble='Kernel panic|BUG:|Oops|WARNING:|general protection|stack guard|corrupted stack|soft lockup|hard LOCKUP|rcu: INFO|rcu_.*detected stall|blocked for more than'
+trouble='Kernel panic|BUG:|Oops|WARNING: CPU|general protection|stack guard|corrupted stack|soft lockup|hard LOCKUP|rcu: INFO|rcu_.*detected stall|blocked for more than'
 
 ok=0 bad=0
 i=0
