@@ -391,10 +391,31 @@ static int create_vcpus(struct vm *vm)
 	return 0;
 }
 
+/* Has the event loop call handler when src's fd is readable. */
+static int add_source(struct vm *vm, struct ev_source *src,
+		      void (*handler)(struct ev_source *, uint32_t))
+{
+	int err;
+
+	src->handler = handler;
+	src->opaque = vm;
+	err = evloop_add(&vm->loop, src, EPOLLIN);
+	return err ? kvm_fail("epoll", err) : 0;
+}
+
+/* A timerfd source, disarmed until vm_run() sets it. */
+static int add_timer(struct vm *vm, struct ev_source *src,
+		     void (*handler)(struct ev_source *, uint32_t))
+{
+	src->fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (src->fd < 0)
+		return kvm_fail("timerfd", -errno);
+	return add_source(vm, src, handler);
+}
+
 static int setup_signals_and_timeout(struct vm *vm)
 {
 	sigset_t mask;
-	int err;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -403,32 +424,12 @@ static int setup_signals_and_timeout(struct vm *vm)
 	vm->signal_src.fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (vm->signal_src.fd < 0)
 		return kvm_fail("signalfd", -errno);
-	vm->signal_src.handler = on_signal;
-	vm->signal_src.opaque = vm;
-	err = evloop_add(&vm->loop, &vm->signal_src, EPOLLIN);
-	if (err)
-		return kvm_fail("epoll", err);
-
-	vm->liveness_src.fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (vm->liveness_src.fd < 0)
-		return kvm_fail("timerfd", -errno);
-	vm->liveness_src.handler = on_liveness;
-	vm->liveness_src.opaque = vm;
-	err = evloop_add(&vm->loop, &vm->liveness_src, EPOLLIN);
-	if (err)
-		return kvm_fail("epoll", err);
-
+	if (add_source(vm, &vm->signal_src, on_signal) ||
+	    add_timer(vm, &vm->liveness_src, on_liveness))
+		return -1;
 	if (vm->cfg->timeout_s <= 0)
 		return 0;
-	vm->timeout_src.fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (vm->timeout_src.fd < 0)
-		return kvm_fail("timerfd", -errno);
-	vm->timeout_src.handler = on_timeout;
-	vm->timeout_src.opaque = vm;
-	err = evloop_add(&vm->loop, &vm->timeout_src, EPOLLIN);
-	if (err)
-		return kvm_fail("epoll", err);
-	return 0;
+	return add_timer(vm, &vm->timeout_src, on_timeout);
 }
 
 int vm_create(struct vm *vm)

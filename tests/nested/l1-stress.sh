@@ -47,7 +47,7 @@ while [ "$i" -lt "$boots" ]; do
 			-a "$arg" </dev/null >"$work/out" 2>&1
 		;;
 	qemu)
-		timeout -k 5 300 qemu-system-x86_64 -accel kvm -M q35 -cpu host -smp 2 -m 512 \
+		TMPDIR=$work timeout -k 5 300 qemu-system-x86_64 -accel kvm -M q35 -cpu host -smp 2 -m 512 \
 			-nographic -nodefaults -no-reboot -serial stdio \
 			-kernel "$kernel" -initrd "$initrd" \
 			-append "console=ttyS0 earlyprintk=serial panic=-1 $arg" \
@@ -70,3 +70,4 @@ while [ "$i" -lt "$boots" ]; do
 done
 echo "l1-stress: $vmm: $boots boots, $ok clean, $bad not; the nested host's kernel logged $(dmesg | grep -cE "$trouble") trouble lines in all"
 rm -rf "$work"
+[ "$bad" = 0 ]
