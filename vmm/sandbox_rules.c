@@ -169,6 +169,8 @@ static const struct sandbox_rule device_rules[] = {
 	ALLOW_IF(SANDBOX_NET_USER, sendmsg),
 	ALLOW_IF(SANDBOX_NET_USER, recvmsg),
 	ALLOW_IF(SANDBOX_NET_USER, shutdown),
+	/* how big the next UDP datagram is */
+	ALLOW_IOCTL_IF(SANDBOX_NET_USER, FIONREAD),
 	ALLOW_IF(SANDBOX_NET_USER | SANDBOX_SHARE, fcntl),
 	/*
 	 * libslirp rereads /etc/resolv.conf when it changes; GLib's random
