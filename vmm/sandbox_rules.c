@@ -37,7 +37,10 @@
 	{                                                             \
 		.name = #sys, .needs = (need), .arg = { __VA_ARGS__ } \
 	}
-/* The fd-less ioctls go to whichever descriptor the code holds. */
+/*
+ * By request, on any descriptor: each request means something only to its
+ * own kind of file (KVM's to a vCPU or VM, TUN's to a TAP device).
+ */
 #define ALLOW_IOCTL(req) ALLOW(ioctl, IOCTL(req))
 #define ALLOW_IOCTL_IF(need, req) ALLOW_IF(need, ioctl, IOCTL(req))
 
