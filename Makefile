@@ -6,7 +6,7 @@ CFLAGS ?= -O2 -g
 BUILD ?= build
 KCFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread \
 	-I. -I$(BUILD)/firmware
-LDLIBS := -pthread -lm -laio -lslirp
+LDLIBS := -pthread -lm -laio -lslirp -lseccomp
 
 SRCS := $(sort $(wildcard vmm/*.c devices/*.c devices/*/*.c arch/x86/*.c \
 	firmware/*.c))

@@ -5,7 +5,7 @@
 # the missing packages and fails.
 set -eu
 
-build="gcc make libc6-dev acpica-tools libaio-dev libslirp-dev"
+build="gcc make libc6-dev acpica-tools libaio-dev libslirp-dev libseccomp-dev"
 guest="linux-image-amd64 busybox-static cpio gzip e2fsprogs util-linux"
 case ${1:-build} in
 build) want=$build ;;

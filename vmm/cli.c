@@ -69,6 +69,8 @@ const char cli_usage[] =
 	"      --console-log FILE\n"
 	"                       also write everything the console shows to FILE\n"
 	"      --timeout SECS   stop the guest after SECS seconds\n"
+	"      --no-sandbox     run without the seccomp allow-lists, capability\n"
+	"                       drop and other confinement (for debugging)\n"
 	"  -h, --help           this text\n"
 	"  -V, --version        kestrel's version\n"
 	"\n"
@@ -84,7 +86,8 @@ const char cli_usage[] =
 	"  N    with a COMMAND: the command's own exit status\n"
 	"  0    the guest powered off or rebooted\n"
 	"  124  --timeout expired\n"
-	"  125  kestrel failed (bad arguments, unreadable kernel, KVM error)\n"
+	"  125  kestrel failed (bad arguments, unreadable kernel, KVM error, a\n"
+	"       system call its sandbox forbids)\n"
 	"  126  the guest kernel panicked\n"
 	"  130  interrupted (SIGINT or Ctrl-A x), 143 terminated (SIGTERM)\n";
 
@@ -168,6 +171,7 @@ static const struct option run_options[] = {
 	{ "transport", required_argument, NULL, 'T' },
 	{ "rootfs", required_argument, NULL, 'R' },
 	{ "console-log", required_argument, NULL, 'L' },
+	{ "no-sandbox", no_argument, NULL, 'N' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -189,6 +193,25 @@ static const char *bad_option(char **argv, bool missing_arg, char *buf,
 	else
 		snprintf(buf, len, "-%c", optopt);
 	return buf;
+}
+
+/*
+ * The length of "--NAME" when getopt rejected "--NAME=VALUE" for an option
+ * that takes no value (it reports the option's letter then); 0 otherwise.
+ */
+static size_t valued_flag(char **argv)
+{
+	const char *arg = argv[optind - 1];
+	size_t n = strcspn(arg, "=");
+
+	if (strncmp(arg, "--", 2) || !arg[n])
+		return 0;
+	for (const struct option *o = run_options; o->name; o++)
+		if (o->has_arg == no_argument && o->val == optopt &&
+		    strlen(o->name) == n - 2 &&
+		    !strncmp(arg + 2, o->name, n - 2))
+			return n;
+	return 0;
 }
 
 /* Repeated --append options add up, separated by spaces. */
@@ -450,6 +473,9 @@ static enum cli_action parse_run(int argc, char **argv, uint64_t host_mem,
 			}
 			*(c == 'R' ? &cfg->rootfs : &cfg->console_log) = optarg;
 			break;
+		case 'N':
+			cfg->no_sandbox = true;
+			break;
 		case 'h':
 			return CLI_HELP;
 		case 'V':
@@ -459,6 +485,12 @@ static enum cli_action parse_run(int argc, char **argv, uint64_t host_mem,
 			     bad_option(argv, true, opt, sizeof(opt)));
 			return CLI_ERROR;
 		default:
+			if (valued_flag(argv)) {
+				fail(err, errlen,
+				     "option '%.*s' takes no value",
+				     (int)valued_flag(argv), argv[optind - 1]);
+				return CLI_ERROR;
+			}
 			fail(err, errlen,
 			     "unknown option '%s' (try 'kestrel --help')",
 			     bad_option(argv, false, opt, sizeof(opt)));

@@ -78,6 +78,7 @@ struct vm_config {
 	const char *rootfs; /* --rootfs DIR */
 	const char *console_log; /* --console-log FILE */
 	char **command; /* NULL-terminated, after "--"; NULL if none */
+	bool no_sandbox; /* --no-sandbox */
 	bool quiet; /* kestrel check --quiet */
 };
 

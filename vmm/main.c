@@ -10,6 +10,7 @@
 #include "vmm/exit_status.h"
 #include "vmm/host_kvm.h"
 #include "vmm/log.h"
+#include "vmm/sandbox.h"
 #include "vmm/vm.h"
 
 static struct host_console *crash_console;
@@ -20,6 +21,13 @@ static void crash_handler(int sig)
 	if (crash_console)
 		host_console_restore(crash_console);
 	raise(sig); /* SA_RESETHAND: now with the default action */
+}
+
+/* A sandbox violation ends kestrel at once: the terminal first. */
+static void sandbox_violation(void)
+{
+	if (crash_console)
+		host_console_restore(crash_console);
 }
 
 static void setup_process_signals(void)
@@ -97,7 +105,10 @@ int main(int argc, char **argv)
 	}
 
 	setup_process_signals();
-	if (vm_load(&vm, &cfg) || vm_create(&vm)) {
+	/* Everything is open once the VM exists: confine the rest. */
+	if (vm_load(&vm, &cfg) || vm_create(&vm) ||
+	    (!cfg.no_sandbox &&
+	     sandbox_prepare(sandbox_needs_of(&cfg), sandbox_violation))) {
 		status = EXIT_KESTREL_FAILED;
 	} else {
 		crash_console = &vm.console;

@@ -8,6 +8,7 @@
 
 #include "vmm/exit_status.h"
 #include "vmm/log.h"
+#include "vmm/sandbox.h"
 #include "vmm/vm.h"
 
 /* Interrupts KVM_RUN; the handler has nothing to do. */
@@ -162,6 +163,15 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&kick);
 	sigaddset(&kick, KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	if (!vm->cfg->no_sandbox &&
+	    sandbox_enter(SANDBOX_VCPU, sandbox_needs_of(vm->cfg))) {
+		vm_stop(vm, EXIT_KESTREL_FAILED);
+		return NULL;
+	}
+	pthread_mutex_lock(&vm->start_lock);
+	while (!vm->started)
+		pthread_cond_wait(&vm->start_cond, &vm->start_lock);
+	pthread_mutex_unlock(&vm->start_lock);
 
 	while (atomic_load(&vm->exit_status) < 0) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {

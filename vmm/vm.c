@@ -26,6 +26,7 @@
 #include "vmm/host_kvm.h"
 #include "vmm/kernel_file.h"
 #include "vmm/log.h"
+#include "vmm/sandbox.h"
 
 /*
  * earlyprintk puts what the kernel says before its console driver is up on
@@ -125,6 +126,8 @@ int vm_load(struct vm *vm, const struct vm_config *cfg)
 	vm->console.log_fd = vm->console_log_fd = -1;
 	vm->signal_src.fd = vm->timeout_src.fd = vm->liveness_src.fd = -1;
 	atomic_init(&vm->exit_status, -1);
+	pthread_mutex_init(&vm->start_lock, NULL);
+	pthread_cond_init(&vm->start_cond, NULL);
 	vm->pio.name = "port I/O";
 	vm->mmio.name = "MMIO";
 
@@ -535,6 +538,13 @@ int vm_run(struct vm *vm)
 			break;
 		}
 	}
+	if (!vm->cfg->no_sandbox &&
+	    sandbox_enter(SANDBOX_DEVICE, sandbox_needs_of(vm->cfg)))
+		vm_stop(vm, EXIT_KESTREL_FAILED);
+	pthread_mutex_lock(&vm->start_lock);
+	vm->started = true;
+	pthread_cond_broadcast(&vm->start_cond);
+	pthread_mutex_unlock(&vm->start_lock);
 	/* A vCPU may have stopped the VM before its siblings were running. */
 	if (atomic_load(&vm->exit_status) >= 0)
 		for (unsigned int i = 0; i < vm->nr_vcpus; i++)

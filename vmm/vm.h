@@ -55,6 +55,13 @@ struct vm {
 
 	struct vcpu *vcpus;
 	unsigned int nr_vcpus;
+	/*
+	 * vCPU threads wait here, their allow-list installed, until the
+	 * device thread has its own (vmm/sandbox.h).
+	 */
+	pthread_mutex_t start_lock;
+	pthread_cond_t start_cond;
+	bool started;
 
 	atomic_int exit_status; /* -1 while running */
 	atomic_bool panicked;
@@ -76,6 +83,7 @@ void vm_destroy(struct vm *vm);
 void vm_stop(struct vm *vm, int status);
 
 /* vcpu.c */
+/* Creates the vCPU's thread; it waits for vm->started to run the guest. */
 int vcpu_start(struct vcpu *vcpu);
 void vcpu_kick(struct vcpu *vcpu);
 /*

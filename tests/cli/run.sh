@@ -82,6 +82,7 @@ check no-args 125 'no command given' --
 check unknown-command 125 "unknown command 'boot'" -- boot
 check unknown-long-option 125 "unknown option '--frobnicate'" -- run --frobnicate
 check unknown-short-option 125 "unknown option '-z'" -- run -z
+check no-sandbox-with-a-value 125 "^kestrel: option '--no-sandbox' takes no value$" -- run --no-sandbox=yes
 check missing-argument 125 "option '--kernel' needs an argument" -- run --kernel
 check missing-argument-short 125 "option '-m' needs an argument" -- run -m
 check stray-argument 125 "unexpected argument 'vmlinuz'" -- run vmlinuz
@@ -221,6 +222,9 @@ print(s.getsockname()[1], flush=True); time.sleep(600)' >"$tmp/port" &
 		env KESTREL_TEST_HOST_ROOT="$tmp/pvm" "$KESTREL" run -k "$kernel"
 	cli_case pvm-host-refused-rootfs "this host's KVM is PVM" \
 		env KESTREL_TEST_HOST_ROOT="$tmp/pvm" "$KESTREL" run -k "$kernel" --rootfs / -- true
+	# --no-sandbox is an option like any other: parsing goes on past it.
+	cli_case no-sandbox-parsed "this host's KVM is PVM" \
+		env KESTREL_TEST_HOST_ROOT="$tmp/pvm" "$KESTREL" run --no-sandbox -k "$kernel"
 	cli_case no-kvm "^kestrel: no $tmp/nokvm/dev/kvm on this host: enable virtualization" \
 		env KESTREL_TEST_HOST_ROOT="$tmp/nokvm" "$KESTREL" run -k "$kernel"
 else

@@ -118,6 +118,39 @@ test_sigterm_of_a_live_guest() {
 	! grep -q 'sign of life' "$T/err" || fail "a live guest was called lifeless: $(cat "$T/err")"
 }
 
+# The sandbox, seen from the host while the guest runs: each thread under
+# exactly one seccomp filter of its own (the vCPUs' are not stacked on the
+# device thread's), no new privileges, and, as root, only the capabilities
+# a writable share needs (DAC override and read-search, chown, fowner,
+# fsetid: 0x1f), in the bounding set too.
+test_sandbox_confines_every_thread() {
+	mkdir "$T/share"
+	"$KESTREL" run --timeout 240 --cpus 2 --share "$T/share" -k "$KERNEL" -i "$INITRD" \
+		-a "$(guest_cmd 'echo SLEEPING; sleep 1000')" </dev/null >"$T/out" 2>"$T/err" &
+	pid=$!
+	while ! grep -q '^SLEEPING' "$T/out" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.2
+	done
+	caps=0000000000000000
+	[ "$(id -u)" = 0 ] && caps=000000000000001f
+	threads=0 wrong=
+	for s in /proc/"$pid"/task/*/status; do
+		[ -r "$s" ] || continue
+		threads=$((threads + 1))
+		for want in 'Seccomp:	2' 'Seccomp_filters:	1' 'NoNewPrivs:	1' "CapEff:	$caps" "CapPrm:	$caps" \
+			"CapInh:	0000000000000000"; do
+			grep -qx "$want" "$s" || wrong="$wrong; thread ${s%/status}: not '$want'"
+		done
+		[ "$(id -u)" != 0 ] || grep -qx "CapBnd:	$caps" "$s" || wrong="$wrong; thread ${s%/status}: $(grep CapBnd "$s")"
+	done
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	expect_status 143
+	[ "$threads" = 3 ] || fail "kestrel had $threads threads, not 3 (2 vCPUs and the device thread)"
+	[ -z "$wrong" ] || fail "${wrong#; }"
+}
+
 # Everything the guest writes to the UART arrives, in order, unchanged:
 # 500 lines, 26 KB, several times every buffer on the way (each byte is
 # a trip out of the guest, so more only costs time nested).

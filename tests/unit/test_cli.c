@@ -232,6 +232,8 @@ static void test_unknown_options(void **state)
 	/* --timeout has no short form. */
 	parse(&p, "run", "-t", "5");
 	expect_error(&p, "unknown option '-t'");
+	parse(&p, "run", "--no-sandbox=yes");
+	expect_error(&p, "option '--no-sandbox' takes no value");
 }
 
 /*
@@ -419,6 +421,10 @@ static void test_command_needs_rootfs(void **state)
 	parse(&p, "run", "--console-log", "log", "--rootfs", "/", "--", "x");
 	assert_int_equal(p.action, CLI_RUN);
 	assert_string_equal(p.cfg.console_log, "log");
+	assert_false(p.cfg.no_sandbox);
+	parse(&p, "run", "--no-sandbox", "--rootfs", "/", "--", "x");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_true(p.cfg.no_sandbox);
 
 	/* A bare "--" with nothing after it is no command. */
 	parse(&p, "run", "-c", "2", "--");

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The system calls each kind of kestrel thread may make: reviewed like
+ * code. A row allows one call when its argument conditions hold; rows for
+ * the same call add up. A row with .needs applies only to runs that use
+ * that (disks, user networking, TAP, shares). Everything else traps
+ * (vmm/sandbox.h). When a row is added, say who makes the call.
+ */
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <linux/if_tun.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include "vmm/sandbox.h"
+
+#define ARG(i, how, v)                                  \
+	{                                               \
+		.arg = (i), .op = (how), .datum_a = (v) \
+	}
+#define MASKED(i, mask, v)                                               \
+	{                                                                \
+		.arg = (i), .op = SCMP_CMP_MASKED_EQ, .datum_a = (mask), \
+		.datum_b = (v)                                           \
+	}
+/* The kernel reads an ioctl's request as 32 bits. */
+#define IOCTL(req) MASKED(1, 0xffffffffu, (req))
+
+#define ALLOW(sys, ...)                              \
+	{                                            \
+		.name = #sys, .arg = { __VA_ARGS__ } \
+	}
+#define ALLOW_IF(need, sys, ...)                                      \
+	{                                                             \
+		.name = #sys, .needs = (need), .arg = { __VA_ARGS__ } \
+	}
+/*
+ * By request, on any descriptor: each request means something only to its
+ * own kind of file (KVM's to a vCPU or VM, TUN's to a TAP device).
+ */
+#define ALLOW_IOCTL(req) ALLOW(ioctl, IOCTL(req))
+#define ALLOW_IOCTL_IF(need, req) ALLOW_IF(need, ioctl, IOCTL(req))
+
+#define ALLOW_TGKILL(sig)                                   \
+	ALLOW(tgkill, ARG(0, SCMP_CMP_EQ, SANDBOX_OWN_PID), \
+	      ARG(2, SCMP_CMP_EQ, (sig)))
+
+/*
+ * What every thread may do: locks and condition variables; memory for
+ * malloc, free and thread exit, never executable (guest RAM and kvm_run
+ * are mapped before any filter); the clock where the vDSO falls back to
+ * the kernel; signal return; exits; and the terminal restored (stdin's
+ * TCSETS) by whichever thread ends kestrel.
+ */
+static const struct sandbox_rule common_rules[] = {
+	ALLOW(futex),
+	ALLOW(mmap, MASKED(2, PROT_EXEC, 0)),
+	ALLOW(mprotect, MASKED(2, PROT_EXEC, 0)),
+	ALLOW(munmap),
+	ALLOW(madvise),
+	ALLOW(brk),
+	ALLOW(clock_gettime),
+	ALLOW(gettimeofday),
+	ALLOW(rt_sigreturn),
+	ALLOW(rt_sigprocmask),
+	ALLOW(restart_syscall),
+	ALLOW(exit),
+	ALLOW(exit_group),
+	ALLOW(ioctl, ARG(0, SCMP_CMP_EQ, 0), IOCTL(TCSETS)),
+	/*
+	 * Signals only to kestrel's own threads: the vCPU kick (vcpu.c), and
+	 * the fatal ones a crashing thread raises again to die of (main.c's
+	 * crash handler, abort()).
+	 */
+	ALLOW(getpid),
+	ALLOW(gettid),
+	ALLOW_TGKILL(SIGUSR1),
+	ALLOW_TGKILL(SIGSEGV),
+	ALLOW_TGKILL(SIGBUS),
+	ALLOW_TGKILL(SIGILL),
+	ALLOW_TGKILL(SIGFPE),
+	ALLOW_TGKILL(SIGABRT),
+};
+
+/*
+ * A vCPU thread: KVM_RUN and the exits it handles. Port and MMIO writes
+ * reach devices under their locks: the UART writes the console (stdout,
+ * --console-log) and raises its interrupt, a virtio register write may
+ * move ioeventfds and MSI routes, kick a queue's eventfd, or reset a
+ * device (a disk waits for its I/O, a share closes what the guest held, a
+ * TAP NIC changes offloads and stops reading).
+ */
+static const struct sandbox_rule vcpu_rules[] = {
+	ALLOW_IOCTL(KVM_RUN),
+	/* where the vCPU is, for the no-sign-of-life report */
+	ALLOW_IOCTL(KVM_GET_REGS),
+	ALLOW_IOCTL(KVM_GET_SREGS),
+	ALLOW_IOCTL(KVM_GET_MP_STATE),
+	ALLOW_IOCTL(KVM_IRQ_LINE),
+	ALLOW_IOCTL(KVM_IRQFD),
+	ALLOW_IOCTL(KVM_IOEVENTFD),
+	ALLOW_IOCTL(KVM_SET_GSI_ROUTING),
+	ALLOW_IOCTL_IF(SANDBOX_NET_TAP, TUNSETOFFLOAD),
+	ALLOW_IF(SANDBOX_NET_TAP, epoll_ctl),
+	ALLOW_IF(SANDBOX_DISK, io_getevents),
+	ALLOW_IF(SANDBOX_SHARE, close),
+	/* eventfds, the console, log lines */
+	ALLOW(write),
+	/* a full non-blocking stdout (host_console.c) */
+	ALLOW(poll),
+	/* glibc's last words on a corrupted heap */
+	ALLOW(writev, ARG(0, SCMP_CMP_EQ, 2)),
+};
+
+/*
+ * The device thread, which is the main thread: the event loop, the
+ * devices' work and back ends, and the teardown after the VM stops.
+ */
+static const struct sandbox_rule device_rules[] = {
+	/* the event loop (evloop.c) and its timers */
+	ALLOW(epoll_wait),
+	ALLOW(epoll_ctl),
+	ALLOW(poll),
+	ALLOW(timerfd_settime),
+	ALLOW(read),
+	ALLOW(readv),
+	ALLOW(write),
+	ALLOW(writev),
+	ALLOW(close),
+	/* virtio-rng */
+	ALLOW(getrandom),
+	/*
+	 * interrupt lines: the UART, virtio-mmio, PCI INTx; and where the
+	 * vCPUs stopped, for a run that ends without a sign of life
+	 */
+	ALLOW_IOCTL(KVM_IRQ_LINE),
+	ALLOW_IOCTL(KVM_GET_REGS),
+	ALLOW_IOCTL(KVM_GET_SREGS),
+	ALLOW_IOCTL(KVM_GET_MP_STATE),
+	/* realloc of large tables (the FUSE server's inodes) */
+	ALLOW(mremap),
+
+	/* disks: Linux AIO, discard and zeroes, a snapshot's mixed reads */
+	ALLOW_IF(SANDBOX_DISK, io_submit),
+	ALLOW_IF(SANDBOX_DISK, io_getevents),
+	ALLOW_IF(SANDBOX_DISK, io_destroy),
+	ALLOW_IF(SANDBOX_DISK | SANDBOX_SHARE, preadv),
+	ALLOW_IF(SANDBOX_DISK | SANDBOX_RW_SHARE, fallocate),
+	ALLOW_IOCTL_IF(SANDBOX_DISK, BLKDISCARD),
+	ALLOW_IOCTL_IF(SANDBOX_DISK, BLKZEROOUT),
+
+	/* TAP: frames are read and writev; offloads follow the guest */
+	ALLOW_IOCTL_IF(SANDBOX_NET_TAP, TUNSETOFFLOAD),
+
+	/* libslirp: IPv4 and IPv6 sockets on the guest's behalf */
+	ALLOW_IF(SANDBOX_NET_USER, socket, ARG(0, SCMP_CMP_EQ, AF_INET)),
+	ALLOW_IF(SANDBOX_NET_USER, socket, ARG(0, SCMP_CMP_EQ, AF_INET6)),
+	ALLOW_IF(SANDBOX_NET_USER, connect),
+	ALLOW_IF(SANDBOX_NET_USER, bind),
+	ALLOW_IF(SANDBOX_NET_USER, listen),
+	ALLOW_IF(SANDBOX_NET_USER, accept),
+	ALLOW_IF(SANDBOX_NET_USER, accept4),
+	ALLOW_IF(SANDBOX_NET_USER, getsockname),
+	ALLOW_IF(SANDBOX_NET_USER, getpeername),
+	ALLOW_IF(SANDBOX_NET_USER, setsockopt),
+	ALLOW_IF(SANDBOX_NET_USER, getsockopt),
+	ALLOW_IF(SANDBOX_NET_USER, sendto),
+	ALLOW_IF(SANDBOX_NET_USER, recvfrom),
+	ALLOW_IF(SANDBOX_NET_USER, sendmsg),
+	ALLOW_IF(SANDBOX_NET_USER, recvmsg),
+	ALLOW_IF(SANDBOX_NET_USER, shutdown),
+	/* how big the next UDP datagram is */
+	ALLOW_IOCTL_IF(SANDBOX_NET_USER, FIONREAD),
+	ALLOW_IF(SANDBOX_NET_USER | SANDBOX_SHARE, fcntl),
+	/*
+	 * libslirp rereads /etc/resolv.conf when it changes; GLib's random
+	 * numbers read /dev/urandom: read-only opens.
+	 */
+	ALLOW_IF(SANDBOX_NET_USER, openat,
+		 MASKED(2, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY)),
+	ALLOW_IF(SANDBOX_NET_USER | SANDBOX_SHARE, newfstatat),
+	ALLOW_IF(SANDBOX_NET_USER | SANDBOX_SHARE, fstat),
+
+	/*
+	 * The FUSE server (devices/fs/): every operation on the shared
+	 * trees, by descriptor and name beneath it. Read-only shares refuse
+	 * changes before they reach the host, so the same calls serve both.
+	 */
+	ALLOW_IF(SANDBOX_SHARE, openat),
+	ALLOW_IF(SANDBOX_SHARE, open_by_handle_at),
+	ALLOW_IF(SANDBOX_SHARE, name_to_handle_at),
+	ALLOW_IF(SANDBOX_SHARE, fstatfs),
+	ALLOW_IF(SANDBOX_SHARE, statfs),
+	ALLOW_IF(SANDBOX_SHARE, getdents64),
+	ALLOW_IF(SANDBOX_SHARE, lseek),
+	ALLOW_IF(SANDBOX_SHARE, readlinkat),
+	ALLOW_IF(SANDBOX_SHARE, faccessat),
+	ALLOW_IF(SANDBOX_SHARE, faccessat2),
+	ALLOW_IF(SANDBOX_SHARE, fsync),
+	ALLOW_IF(SANDBOX_SHARE, fdatasync),
+	ALLOW_IF(SANDBOX_SHARE, syncfs),
+	ALLOW_IF(SANDBOX_SHARE, sync),
+	ALLOW_IF(SANDBOX_RW_SHARE, pwritev),
+	ALLOW_IF(SANDBOX_RW_SHARE, mkdirat),
+	ALLOW_IF(SANDBOX_RW_SHARE, mknodat),
+	ALLOW_IF(SANDBOX_RW_SHARE, symlinkat),
+	ALLOW_IF(SANDBOX_RW_SHARE, linkat),
+	ALLOW_IF(SANDBOX_RW_SHARE, unlinkat),
+	ALLOW_IF(SANDBOX_RW_SHARE, renameat2),
+	ALLOW_IF(SANDBOX_RW_SHARE, fchownat),
+	ALLOW_IF(SANDBOX_RW_SHARE, fchown),
+	ALLOW_IF(SANDBOX_RW_SHARE, fchmod),
+	ALLOW_IF(SANDBOX_RW_SHARE, fchmodat),
+	ALLOW_IF(SANDBOX_RW_SHARE, utimensat),
+	ALLOW_IF(SANDBOX_RW_SHARE, ftruncate),
+
+};
+
+#define TABLE(k, rules)                                    \
+	{                                                  \
+		k, rules, sizeof(rules) / sizeof(rules[0]) \
+	}
+
+const struct sandbox_table sandbox_common = TABLE("every", common_rules);
+const struct sandbox_table sandbox_tables[SANDBOX_NR_KINDS] = {
+	[SANDBOX_VCPU] = TABLE("vCPU", vcpu_rules),
+	[SANDBOX_DEVICE] = TABLE("device", device_rules),
+};
