@@ -634,8 +634,9 @@ def pci_race_seeds():
 
 
 # ---- fuzz_virtio_fs: FUSE requests as records ----
+# (FUSE_WRITE: F_WRITE is the descriptor flag, which the seeds above use.)
 (F_LOOKUP, F_FORGET, F_GETATTR, F_SETATTR, F_READLINK, F_SYMLINK, F_MKNOD,
- F_MKDIR, F_UNLINK, F_RMDIR, F_RENAME, F_LINK, F_OPEN, F_READ, F_WRITE,
+ F_MKDIR, F_UNLINK, F_RMDIR, F_RENAME, F_LINK, F_OPEN, F_READ, FUSE_WRITE,
  F_STATFS, F_RELEASE, F_FSYNC, F_FLUSH, F_INIT, F_OPENDIR, F_READDIR,
  F_RELEASEDIR, F_ACCESS, F_CREATE, F_DESTROY, F_BATCH_FORGET, F_FALLOCATE,
  F_READDIRPLUS, F_RENAME2, F_LSEEK, F_SYNCFS) = (
@@ -693,7 +694,7 @@ def fs_seeds():
     write(t, "create-write-rename", b"\0" +
           fuse(F_CREATE, 1, struct.pack("<IIII", 2, 0o644, 0, 0) +
                name("new")) +
-          fuse(F_WRITE, 2, struct.pack("<QQIIQII", 1, 2, 5, 0, 0, 0, 0) +
+          fuse(FUSE_WRITE, 2, struct.pack("<QQIIQII", 1, 2, 5, 0, 0, 0, 0) +
                b"hello", flags=0x04) +
           fuse(F_READ, 2, read_in(1, 0, 64)) +
           fuse(F_SETATTR, 2, setattr) +
@@ -742,7 +743,7 @@ def fs_seeds():
     write(t, "setid-writes", b"\0" +
           fuse(F_LOOKUP, 1, name("suid")) +
           fuse(F_OPEN, 2, open_in(O_WRONLY)) +
-          fuse(F_WRITE, 2, write_in(1, 0, 4) + b"evil") +
+          fuse(FUSE_WRITE, 2, write_in(1, 0, 4) + b"evil") +
           fuse(F_LOOKUP, 1, name("sgid")) +
           fuse(F_SETATTR, 3, size_in(1)) +
           create(O_WRONLY | O_TRUNC, "sgid") +
@@ -750,8 +751,8 @@ def fs_seeds():
     # Past RLIMIT_FSIZE (1 MiB): EFBIG, a short write across it.
     write(t, "past-fsize-limit", b"\0" +
           create(O_RDWR, "big") +
-          fuse(F_WRITE, 2, write_in(1, 2 << 20, 4) + b"data") +
-          fuse(F_WRITE, 2, write_in(1, (1 << 20) - 2, 4) + b"data") +
+          fuse(FUSE_WRITE, 2, write_in(1, 2 << 20, 4) + b"data") +
+          fuse(FUSE_WRITE, 2, write_in(1, (1 << 20) - 2, 4) + b"data") +
           fuse(F_SETATTR, 2, size_in(4 << 20)) +
           fuse(F_FALLOCATE, 2, struct.pack("<QQQII", 1, 0, 2 << 20, 0,
                                            0)) +
@@ -775,6 +776,146 @@ def fs_seeds():
           struct.pack("<BHH", 0, 100, 12) + b"\x10" * 12)
 
 
+# ---- fuzz_platform_io: port I/O to the platform devices ----
+P_COM1, P_RTC, P_PM, P_KBD, P_PCI, P_EXTRA, P_NONE, P_RAW = range(8)
+P_SIZE = {1: 0, 2: 1, 4: 2}
+CTRL_A = 1
+
+
+def plat_hdr(clock=1700000000, raw=False, ranges=()):
+    h = struct.pack("<I", clock) + bytes([(1 if raw else 0)
+                                          | len(ranges) << 4, 0, 0, 0])
+    for base, length, high in ranges:
+        h += struct.pack("<H", base) + bytes([length | (0x80 if high else
+                                                        0)])
+    return h
+
+
+def pio(base, off, size=1, value=None):
+    """A port access at base (P_*) + off; a write when value is given."""
+    assert -8 <= off < 24
+    kind = 0 | P_SIZE[size] << 2 | (0x80 if value is not None else 0)
+    return (bytes([kind, base << 5 | (off + 8)])
+            + struct.pack("<I", value or 0))
+
+
+def pio_raw(port, size=1, value=None):
+    kind = 0 | P_SIZE[size] << 2 | (0x80 if value is not None else 0)
+    return (bytes([kind, P_RAW << 5 | 8])
+            + struct.pack("<I", port << 16 | (value or 0) & 0xffff))
+
+
+def host_in(data=b"", counter=False):
+    """Up to 4 bytes of host input, and 300 bytes of a counter."""
+    assert len(data) <= 4
+    return (bytes([2, len(data) | (0x80 if counter else 0)])
+            + data.ljust(4, b"\0"))
+
+
+def run_device():
+    return bytes([3, 0, 0, 0, 0, 0])
+
+
+def close_stdin():
+    return bytes([3 | 1 << 2, 0, 0, 0, 0, 0])
+
+
+def uart_listen():
+    """What the 8250 driver leaves: DLAB off, FIFO on, OUT2, RX irq."""
+    return (pio(P_COM1, 3, 1, 0x03) + pio(P_COM1, 2, 1, 0xc7)
+            + pio(P_COM1, 4, 1, 0x0b) + pio(P_COM1, 1, 1, 0x01))
+
+
+def cmos(index, value=None):
+    s = pio(P_RTC, 0, 1, index)
+    return s + (pio(P_RTC, 1) if value is None else pio(P_RTC, 1, 1, value))
+
+
+def platform_seeds():
+    t = "fuzz_platform_io"
+
+    # The 8250 driver's probe: scratch, loopback test, baud divisor, IIR
+    # with the THR interrupt on, then printing a panic line.
+    s = pio(P_COM1, 7, 1, 0x55) + pio(P_COM1, 7)
+    s += pio(P_COM1, 4, 1, 0x1a) + pio(P_COM1, 6) + pio(P_COM1, 4, 1, 0)
+    s += pio(P_COM1, 3, 1, 0x80) + pio(P_COM1, 0, 1, 1)
+    s += pio(P_COM1, 1, 1, 0) + pio(P_COM1, 3, 1, 0x03)
+    s += pio(P_COM1, 1, 1, 0x0f) + pio(P_COM1, 2) + pio(P_COM1, 5)
+    s += pio(P_COM1, 2) + pio(P_COM1, 1, 1, 0)
+    s += pio(P_COM1, 4, 1, 0x10)  # loopback
+    for c in b"ab":
+        s += pio(P_COM1, 0, 1, c)
+    s += pio(P_COM1, 5) + pio(P_COM1, 0) + pio(P_COM1, 0) + pio(P_COM1, 0)
+    s += pio(P_COM1, 4, 1, 0x0b)
+    for c in b"Kernel panic - not syncing: x\n":
+        s += pio(P_COM1, 0, 1, c)
+    write(t, "uart-probe", plat_hdr() + s)
+
+    # More input than FIFO and console buffer hold between reads.
+    s = uart_listen() + host_in(b"go", True) + host_in(counter=True)
+    s += host_in(counter=True) + run_device()
+    for _ in range(40):
+        s += pio(P_COM1, 2) + pio(P_COM1, 5) + pio(P_COM1, 0)
+    s += run_device() + pio(P_COM1, 2, 1, 0xc7) + run_device()
+    s += pio(P_COM1, 1, 1, 0) + host_in(b"late") + run_device()
+    s += pio(P_COM1, 1, 1, 1) + run_device() + pio(P_COM1, 0)
+    s += close_stdin() + run_device()
+    write(t, "uart-input-backpressure", plat_hdr() + s)
+
+    # A terminal: Ctrl-A Ctrl-A, Ctrl-A y, then Ctrl-A x.
+    s = uart_listen() + host_in(b"a" + bytes([CTRL_A, CTRL_A]) + b"b")
+    s += host_in(bytes([CTRL_A]) + b"yc") + run_device()
+    for _ in range(4):
+        s += pio(P_COM1, 0)
+    s += host_in(bytes([CTRL_A]) + b"xz") + run_device()
+    write(t, "uart-escapes", plat_hdr(raw=True) + s)
+
+    # Input held while the guest does not listen, let in when it does.
+    s = host_in(b"wait", True) + run_device()
+    s += pio(P_COM1, 1, 1, 1) + run_device() + pio(P_COM1, 4, 1, 0x08)
+    s += run_device() + close_stdin() + run_device()
+    s += pio(P_COM1, 0, 2) + pio(P_COM1, 5, 4)
+    write(t, "uart-listen-late", plat_hdr() + s)
+
+    # Setting the clock in BCD, 24 h; then binary, 12 h.
+    s = cmos(0x0b, 0x82)
+    for reg, v in ((0, 0x30), (2, 0x59), (4, 0x23), (7, 0x31), (8, 0x12),
+                   (9, 0x99), (0x32, 0x19)):
+        s += cmos(reg, v)
+    s += cmos(0x0b, 0x02)
+    for reg in (0, 2, 4, 6, 7, 8, 9, 0x32, 0x0a, 0x0c, 0x0d):
+        s += cmos(reg)
+    s += cmos(0x0b, 0x84)
+    for reg, v in ((0, 5), (2, 7), (4, 0x80 | 12), (7, 29), (8, 2), (9, 24),
+                   (0x32, 20)):
+        s += cmos(reg, v)
+    s += cmos(0x0b, 0x04) + cmos(4) + cmos(0x0b, 0x06) + cmos(4)
+    s += cmos(2, 0x45) + cmos(2) + cmos(0x8e, 0x12) + cmos(0x0e)
+    write(t, "rtc-set-clock", plat_hdr(clock=951782400) + s)
+
+    # Power off, ACPI reset, i8042 reset, and writes that mean neither.
+    s = pio(P_PM, 0, 1, 5 << 2) + pio(P_PM, 0, 2, 5 << 2 | 1 << 5)
+    s += pio(P_PM, 2, 1, 1) + pio(P_PM, 1, 2, 0x100) + pio(P_PM, 0, 4, 0x21)
+    s += pio(P_PM, 1) + pio(P_KBD, 0, 1, 0xfe) + pio(P_KBD, 0)
+    s += pio(P_KBD, -4, 1, 0xfe) + pio(P_KBD, 0, 2, 0x01fe)
+    write(t, "power-and-reset", plat_hdr() + s)
+
+    # Accesses across the ends of ranges; ranges that overlap, are empty,
+    # or wrap; the PCI configuration ports.
+    ranges = ((0x80, 16, False), (0x88, 4, False), (0x90, 0, False),
+              (0xffe0, 40, True), (0x3f0, 8, False), (0xa0, 1, False))
+    s = b""
+    for base in (P_COM1, P_RTC, P_PM, P_KBD, P_EXTRA):
+        for off in (-2, -1, 0, 1, 6, 7):
+            for size in (1, 2, 4):
+                s += pio(base, off, size)
+    s += pio_raw(0xffff, 2) + pio_raw(0, 4) + pio_raw(0xa0, 1, 7)
+    s += pio(P_PCI, 0, 4, 0x80000000) + pio(P_PCI, 4, 4)
+    s += pio(P_PCI, 0, 4, 0x80000800) + pio(P_PCI, 6, 2) + pio(P_PCI, 3, 1)
+    s += pio(P_PCI, -1, 2) + pio(P_NONE, 0, 1) + pio(P_NONE, 4, 1, 0xfe)
+    write(t, "bus-edges", plat_hdr(ranges=ranges) + s)
+
+
 if __name__ == "__main__":
     virtqueue_seeds()
     blk_seeds()
@@ -783,3 +924,4 @@ if __name__ == "__main__":
     fs_seeds()
     mmio_race_seeds()
     pci_race_seeds()
+    platform_seeds()
