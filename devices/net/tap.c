@@ -169,9 +169,35 @@ static int attach(int fd, const char *ifname, char *err, size_t errlen)
 	return 0;
 }
 
+struct net_backend *net_tap_adopt(int fd, const char *ifname)
+{
+	struct net_tap *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->be.ops = &tap_ops;
+	/* Offered to the guest only if this kernel's TAP can do them all. */
+	if (ioctl(fd, TUNSETOFFLOAD, TUN_OFFLOADS) == 0) {
+		t->be.offloads = (1ULL << VIRTIO_NET_F_CSUM) |
+				 (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
+				 (1ULL << VIRTIO_NET_F_HOST_TSO4) |
+				 (1ULL << VIRTIO_NET_F_HOST_TSO6) |
+				 (1ULL << VIRTIO_NET_F_HOST_ECN) |
+				 (1ULL << VIRTIO_NET_F_GUEST_TSO4) |
+				 (1ULL << VIRTIO_NET_F_GUEST_TSO6) |
+				 (1ULL << VIRTIO_NET_F_GUEST_ECN);
+		ioctl(fd, TUNSETOFFLOAD, 0);
+	}
+	snprintf(t->ifname, sizeof(t->ifname), "%s", ifname);
+	t->src.fd = fd;
+	t->src.handler = on_readable;
+	t->src.opaque = t;
+	return &t->be;
+}
+
 struct net_backend *net_tap_open(const char *ifname, char *err, size_t errlen)
 {
-	struct net_tap *t;
+	struct net_backend *be;
 	int fd;
 
 	/* Asking TUNSETIFF for a missing name would create a new device. */
@@ -192,28 +218,10 @@ struct net_backend *net_tap_open(const char *ifname, char *err, size_t errlen)
 		close(fd);
 		return NULL;
 	}
-	t = calloc(1, sizeof(*t));
-	if (!t) {
+	be = net_tap_adopt(fd, ifname);
+	if (!be) {
 		snprintf(err, errlen, "out of memory");
 		close(fd);
-		return NULL;
 	}
-	t->be.ops = &tap_ops;
-	/* Offered to the guest only if this kernel's TAP can do them all. */
-	if (ioctl(fd, TUNSETOFFLOAD, TUN_OFFLOADS) == 0) {
-		t->be.offloads = (1ULL << VIRTIO_NET_F_CSUM) |
-				 (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
-				 (1ULL << VIRTIO_NET_F_HOST_TSO4) |
-				 (1ULL << VIRTIO_NET_F_HOST_TSO6) |
-				 (1ULL << VIRTIO_NET_F_HOST_ECN) |
-				 (1ULL << VIRTIO_NET_F_GUEST_TSO4) |
-				 (1ULL << VIRTIO_NET_F_GUEST_TSO6) |
-				 (1ULL << VIRTIO_NET_F_GUEST_ECN);
-		ioctl(fd, TUNSETOFFLOAD, 0);
-	}
-	snprintf(t->ifname, sizeof(t->ifname), "%s", ifname);
-	t->src.fd = fd;
-	t->src.handler = on_readable;
-	t->src.opaque = t;
-	return &t->be;
+	return be;
 }
