@@ -916,6 +916,235 @@ def platform_seeds():
     write(t, "bus-edges", plat_hdr(ranges=ranges) + s)
 
 
+# ---- fuzz_net_backends: virtio-net on its TAP and slirp back ends ----
+N_FRAME, N_BURST, N_POST_RX, N_TX, N_RUN, N_RESET, N_KICK, N_STORE = range(8)
+N_MRG, N_EVENT_IDX, N_GUEST_CSUM, N_GUEST_TSO4 = 1, 2, 4, 8
+N_CSUM, N_HOST_TSO4 = 0x20, 0x40
+# frame_size() classes
+C_EMPTY, C_RUNT, C_HDR, C_ETH, C_RAW, C_MTU, C_MAX, C_OVER = range(8)
+
+
+def net_hdr(n=16, slirp=False, features=N_MRG, rx_later=False):
+    return bytes([(1 if slirp else 0) | log2(n) << 1
+                  | (0x20 if rx_later else 0), features, 0, 0])
+
+
+def vnet(flags=0, gso=0, hdr_len=0, gso_size=0, csum_start=0, csum_off=0,
+         nb=0):
+    return struct.pack("<BBHHHHH", flags, gso, hdr_len, gso_size,
+                       csum_start, csum_off, nb)
+
+
+def nop(kind, b1=0, size=0, rest=b""):
+    return (bytes([kind, b1]) + struct.pack("<H", size)
+            + rest.ljust(12, b"\0"))
+
+
+def host_frame(cls, size=0, hdr=vnet()):
+    return nop(N_FRAME, cls, size, hdr)
+
+
+def burst(cls, count, size=0, hdr=vnet()):
+    return nop(N_BURST, cls | (count - 1) << 3, size, hdr)
+
+
+def post_rx(count, size_even, size_odd=None, descs=1, bad=False,
+            readable=False):
+    b1 = (count - 1) | (descs - 1) << 3 | (0x20 if bad else 0) \
+        | (0x40 if readable else 0)
+    return (bytes([N_POST_RX, b1]) + struct.pack("<HH", size_even,
+                                                 size_even if size_odd is None
+                                                 else size_odd) + bytes(10))
+
+
+def tx(payload, hdr=vnet(), descs=1, short=False, oversize=False,
+       writable=False):
+    b1 = (descs - 1) | (4 if short else 0) | (8 if oversize else 0) \
+        | (0x10 if writable else 0)
+    return nop(N_TX, b1, payload, hdr)
+
+
+def nrun():
+    return nop(N_RUN)
+
+
+def net_backend_seeds():
+    t = "fuzz_net_backends"
+    hostile = vnet(0xff, 0x44, 0xffff, 0xfff0, 0xfffe, 0xffff, 0x1234)
+    gso = vnet(1, 1, 54, 1448, 34, 16, 0)
+
+    s = post_rx(4, 1526) + host_frame(C_ETH, 100) + nrun()
+    s += host_frame(C_MTU, 3) + host_frame(C_HDR) + nrun()
+    write(t, "tap-rx", net_hdr(16, features=N_MRG | N_EVENT_IDX) + s)
+
+    s = post_rx(6, 4096) + host_frame(C_RAW, 20000, gso) + nrun()
+    s += post_rx(2, 4096) + nrun() + post_rx(2, 1000) + nrun()
+    write(t, "tap-rx-merged", net_hdr(64, features=N_MRG | N_GUEST_CSUM
+                                       | N_GUEST_TSO4) + s)
+
+    s = post_rx(2, 8, 100) + post_rx(2, 1526, descs=3)
+    s += host_frame(C_ETH, 50) + host_frame(C_ETH, 500) + nrun()
+    s += host_frame(C_ETH, 1400) + nrun()
+    write(t, "tap-rx-no-merge-small", net_hdr(8, features=0) + s)
+
+    s = post_rx(3, 16000, descs=2) + burst(C_RUNT, 4, 3)
+    s += host_frame(C_EMPTY) + host_frame(C_OVER, 100)
+    s += host_frame(C_MAX, 2) + nrun() + post_rx(3, 16000) + nrun()
+    write(t, "tap-runts-oversize", net_hdr(16) + s)
+
+    s = post_rx(4, 2048) + host_frame(C_ETH, 200, hostile)
+    s += host_frame(C_HDR, 0, hostile) + burst(C_ETH, 8, 60, gso) + nrun()
+    s += post_rx(8, 256, 2048, readable=True) + nrun()
+    write(t, "tap-hostile-headers",
+          net_hdr(16, features=N_MRG | N_EVENT_IDX | N_GUEST_CSUM) + s)
+
+    s = tx(100, gso, descs=3) + tx(0) + tx(5, short=True)
+    s += tx(0, oversize=True) + tx(1500, hostile, writable=True) + nrun()
+    s += tx(9000, vnet(1, 3, 66, 1440, 54, 6), descs=4) + nrun()
+    write(t, "tap-tx", net_hdr(16, features=N_CSUM | N_HOST_TSO4
+                                | N_EVENT_IDX) + s)
+
+    s = post_rx(1, 1526) + host_frame(C_RAW, 4000) + nrun()
+    s += nop(N_RESET, N_MRG) + post_rx(4, 1526) + nrun()
+    s += host_frame(C_ETH, 10) + nrun()
+    write(t, "reset-with-frame-held", net_hdr(8) + s)
+
+    s = host_frame(C_ETH, 80) + nrun() + post_rx(2, 1526)
+    s += nop(N_KICK, 0) + nrun() + nop(N_KICK, 2) + nrun()
+    write(t, "kicks", net_hdr(4, features=N_EVENT_IDX) + s)
+
+    s = post_rx(8, 1600) + host_frame(C_EMPTY) + host_frame(C_ETH, 60)
+    s += host_frame(C_RAW, 1536) + host_frame(C_RAW, 1537)
+    s += burst(C_ETH, 32, 100) + nrun() + post_rx(8, 1600) + nrun()
+    write(t, "slirp-rx", net_hdr(16, slirp=True) + s)
+
+    s = tx(60, descs=2) + tx(0) + tx(1, short=True) + tx(8000, descs=4)
+    s += tx(0, oversize=True) + nrun()
+    write(t, "slirp-tx", net_hdr(16, slirp=True, features=N_EVENT_IDX) + s)
+
+
+# ---- fuzz_virtio_devices: blk, net, fs behind virtio-pci or virtio-mmio ----
+D_BLK, D_NET, D_FS = 0, 1, 2
+D_RUN, D_STORE, D_BRINGUP, D_FRAME, D_RESET = 5, 6, 7, 8, 9
+
+
+def dop(what, b1=0, off=0, value=0, wr=False):
+    return (bytes([what | (0x80 if wr else 0), b1]) + struct.pack("<I", off)
+            + struct.pack("<Q", value))
+
+
+def dev_rings(base, n, nq):
+    """The ring layout the target's bring-up programs."""
+    out, gpa = [], base
+    for _ in range(nq):
+        avail = gpa + 16 * n
+        used = (avail + 6 + 2 * n + 3) & ~3
+        out.append((gpa, avail, used))
+        gpa = (used + 6 + 8 * n + 63) & ~63
+    return out
+
+
+def dev_bringup(dev, n, page=0, features=0):
+    return dop(D_BRINGUP, dev | log2(n) << 2, page, features)
+
+
+def dev_notify(dev, q, mmio):
+    if mmio:
+        return dop(dev, 3, 0x050, q, wr=True)
+    return dop(dev, 1, 0x3000 + 4 * q, q, wr=True)
+
+
+def dev_seed(mmio, ops, ram):
+    return (bytes([1 if mmio else 0]) + struct.pack("<H", len(ops) // 14)
+            + ops + ram.b)
+
+
+def device_seeds():
+    t = "fuzz_virtio_devices"
+    n = 16
+    for mmio in (False, True):
+        tag = "mmio" if mmio else "pci"
+
+        # blk: a write, a read of it, a flush, GET_ID.
+        ram = Ram()
+        (d, a, u), = dev_rings(RAM_GPA, n, 1)
+        q = Queue(ram, n, d, a, u)
+        hdr, data, st = 0x8000, 0x9000, 0x8800
+        ram.put(hdr, struct.pack("<IIQ", T_OUT, 0, 2))
+        ram.put(data, bytes(range(256)) * 2)
+        q.chain([(hdr, 16, 0), (data, 512, 0), (st, 1, F_WRITE)])
+        ram.put(hdr + 16, struct.pack("<IIQ", T_IN, 0, 2))
+        q.chain([(hdr + 16, 16, 0), (data + 0x200, 512, F_WRITE),
+                 (st + 1, 1, F_WRITE)])
+        ram.put(hdr + 32, struct.pack("<IIQ", T_FLUSH, 0, 0))
+        q.chain([(hdr + 32, 16, 0), (st + 2, 1, F_WRITE)])
+        ram.put(hdr + 48, struct.pack("<IIQ", T_GET_ID, 0, 0))
+        q.chain([(hdr + 48, 16, 0), (data + 0x400, 20, F_WRITE),
+                 (st + 3, 1, F_WRITE)])
+        ops = dev_bringup(D_BLK, n, features=1 << EVENT_IDX)
+        ops += dev_notify(D_BLK, 0, mmio) + dop(D_RUN)
+        ops += dop(D_BLK, 3, 0x060 if mmio else 0x1000) + dop(D_RUN)
+        write(t, f"{tag}-blk", dev_seed(mmio, ops, ram))
+
+        # net: a frame out, two receive buffers, a frame in.
+        ram = Ram()
+        (rd, ra, ru), (td, ta, tu) = dev_rings(RAM_GPA, n, 2)
+        rxq = Queue(ram, n, rd, ra, ru)
+        txq = Queue(ram, n, td, ta, tu)
+        rxq.chain([(0x8000, 1526, F_WRITE)])
+        rxq.chain([(0x8800, 1526, F_WRITE)])
+        ram.put(0x9000, bytes(12) + b"\xff" * 6 + b"\x52\x54" * 3
+                + b"\x08\x06" + bytes(46))
+        txq.chain([(0x9000, 12, 0), (0x900c, 60, 0)])
+        ops = dev_bringup(D_NET, n, features=1 << 15)  # MRG_RXBUF
+        ops += dev_notify(D_NET, 1, mmio) + dev_notify(D_NET, 0, mmio)
+        ops += dop(D_FRAME, 0, 0, 100) + dop(D_FRAME, 0, 0, 2000)
+        ops += dop(D_RUN)
+        ops += dop(D_NET, 3, 0x100 if mmio else 0x2000)  # config: MAC
+        write(t, f"{tag}-net", dev_seed(mmio, ops, ram))
+
+        # fs: INIT, LOOKUP, OPEN, READ on the request queue; a FORGET on
+        # the hiprio queue.
+        ram = Ram()
+        (hd, ha, hu), (qd, qa, qu) = dev_rings(RAM_GPA, n, 2)
+        hq = Queue(ram, n, hd, ha, hu)
+        rq = Queue(ram, n, qd, qa, qu)
+        reqs = [fuse(F_INIT, 0, struct.pack("<IIII", 7, 38, 0, 0)),
+                fuse(F_LOOKUP, 1, name("file")),
+                fuse(F_OPEN, 2, struct.pack("<II", 0, 0)),
+                fuse(F_READ, 2, struct.pack("<QQIIQII", 1, 0, 64, 0, 0, 0,
+                                            0))]
+        at, reply = 0x8000, 0xa000
+        for r in reqs:
+            req = r[5:]
+            ram.put(at, req)
+            rq.chain([(at, len(req), 0), (reply, 1024, F_WRITE)])
+            at += 0x100
+            reply += 0x400
+        forget = fuse(F_FORGET, 2, struct.pack("<Q", 1))[5:]
+        ram.put(at, forget)
+        hq.chain([(at, len(forget), 0)])
+        ops = dev_bringup(D_FS, n)
+        ops += dev_notify(D_FS, 1, mmio) + dop(D_RUN)
+        ops += dev_notify(D_FS, 0, mmio) + dop(D_RUN)
+        ops += dop(D_FS, 3, 0x100 if mmio else 0x2000)  # config: tag
+        write(t, f"{tag}-fs", dev_seed(mmio, ops, ram))
+
+        # All three up at once, rings apart; resets with work queued.
+        ram = Ram()
+        ops = dev_bringup(D_BLK, n, 0) + dev_bringup(D_NET, n, 2)
+        ops += dev_bringup(D_FS, n, 4)
+        (d, a, u), = dev_rings(RAM_GPA, n, 1)
+        q = Queue(ram, n, d, a, u)
+        ram.put(0xc000, struct.pack("<IIQ", T_IN, 0, 0))
+        q.chain([(0xc000, 16, 0), (0xd000, 4096, F_WRITE),
+                 (0xc010, 1, F_WRITE)])
+        ops += dev_notify(D_BLK, 0, mmio) + dop(D_RESET, D_BLK)
+        ops += dop(D_FRAME, 0, 0, 60) + dop(D_RESET, D_NET) + dop(D_RUN)
+        ops += dop(D_RESET, D_FS) + dop(D_RUN)
+        write(t, f"{tag}-all-and-resets", dev_seed(mmio, ops, ram))
+
+
 if __name__ == "__main__":
     virtqueue_seeds()
     blk_seeds()
@@ -925,3 +1154,5 @@ if __name__ == "__main__":
     mmio_race_seeds()
     pci_race_seeds()
     platform_seeds()
+    net_backend_seeds()
+    device_seeds()
