@@ -24,8 +24,20 @@ struct net_tap {
 	struct ev_source src;
 	struct evloop *loop;
 	char ifname[IFNAMSIZ];
-	bool polled;
+	bool polled; /* the device wants frames (not paused) */
 };
+
+/*
+ * Readiness is one-shot: on_readable() tells the device once, and the
+ * device reading the queue dry (tap_recv() finding nothing) asks for the
+ * next. A device that cannot take frames now (not live, its receive
+ * queue not enabled, its ring broken) is told once, rather than again and
+ * again while the frames wait, which spun the device thread. Whatever lets
+ * it take frames again also makes it read the queue (the kick when the
+ * receive queue is enabled, DRIVER_OK's kicks, pause_rx(false) after a
+ * reset), so no frame is stranded.
+ */
+#define TAP_POLL (EPOLLIN | EPOLLONESHOT)
 
 static bool tap_send(struct net_backend *be, const struct iovec *iov,
 		     unsigned int n)
@@ -58,6 +70,8 @@ static size_t tap_recv(struct net_backend *be, uint8_t *buf, size_t len)
 			continue; /* a runt: skip it */
 		if (errno != EAGAIN)
 			log_warn("%s: read: %s", t->ifname, strerror(errno));
+		if (t->polled)
+			evloop_modify(t->loop, &t->src, TAP_POLL);
 		return 0;
 	}
 }
@@ -68,7 +82,7 @@ static void tap_pause_rx(struct net_backend *be, bool paused)
 
 	if (!t->loop || t->polled == !paused)
 		return;
-	if (evloop_modify(t->loop, &t->src, paused ? 0 : EPOLLIN) == 0)
+	if (evloop_modify(t->loop, &t->src, paused ? 0 : TAP_POLL) == 0)
 		t->polled = !paused;
 }
 

@@ -1022,6 +1022,20 @@ def net_backend_seeds():
     s += tx(0, oversize=True) + nrun()
     write(t, "slirp-tx", net_hdr(16, slirp=True, features=N_EVENT_IDX) + s)
 
+    # Frames on the TAP queue while the device cannot take them: the
+    # device thread spun on the readable queue before readiness became
+    # one-shot. The receive queue enabled only after DRIVER_OK ...
+    s = host_frame(C_ETH, 100) + nrun() + post_rx(2, 1526)
+    s += nop(N_KICK, 0x80) + nrun() + host_frame(C_ETH, 200) + nrun()
+    write(t, "regress-tap-rx-enabled-late", net_hdr(16, rx_later=True) + s)
+    # ... and a receive ring broken (avail->idx 0x7777 ahead of a ring of
+    # 16): the device needs a reset, which comes and brings the frames in.
+    s = post_rx(1, 1526) + nop(N_STORE, 0x02, 0x7701, b"\x77")
+    s += host_frame(C_ETH, 100) + host_frame(C_ETH, 100) + nrun()
+    s += host_frame(C_ETH, 100) + nrun()
+    s += nop(N_RESET, N_MRG) + post_rx(4, 1526) + nrun()
+    write(t, "regress-tap-ring-broken", net_hdr(16) + s)
+
 
 # ---- fuzz_virtio_devices: blk, net, fs behind virtio-pci or virtio-mmio ----
 D_BLK, D_NET, D_FS = 0, 1, 2
