@@ -178,7 +178,16 @@ void fuzz_guest_run_ready(struct fuzz_guest *g)
 	}
 }
 
-void fuzz_guest_run_until_idle(struct fuzz_guest *g, unsigned int max_rounds)
+bool fuzz_queue_yielded(const struct virtio_device *vdev)
+{
+	for (unsigned int q = 0; q < vdev->ops->nr_queues; q++)
+		if (vdev->vq[q].ready && vdev->vq[q].yielded)
+			return true;
+	return false;
+}
+
+void fuzz_guest_run_until_idle(struct fuzz_guest *g, unsigned int max_rounds,
+			       bool (*working)(void))
 {
 	for (unsigned int round = 0; round <= max_rounds; round++) {
 		struct epoll_event evs[8];
@@ -196,6 +205,8 @@ void fuzz_guest_run_until_idle(struct fuzz_guest *g, unsigned int max_rounds)
 				continue;
 		}
 	}
+	if (working && working())
+		return;
 	fuzz_fail("the device thread is still busy after %u rounds of "
 		  "handlers: it would spin",
 		  max_rounds);

@@ -32,6 +32,8 @@ struct fuzz_guest {
 	struct hv hv;
 };
 
+struct virtio_device;
+
 /* KESTREL_FUZZ_VERBOSE set: kestrel's log and the targets' traces on. */
 extern bool fuzz_verbose;
 
@@ -43,9 +45,15 @@ void fuzz_guest_run_ready(struct fuzz_guest *g);
  * The device thread until it has nothing left to do: rounds of the ready
  * handlers (the loop's wake-up fd is read when it is among them) until a
  * round finds none ready. Fails the input if that takes more than
- * max_rounds: a device thread that is never idle spins a host CPU.
+ * max_rounds: a device thread that is never idle spins a host CPU --
+ * unless working() (may be NULL) says the devices are doing the guest's
+ * work, as with an endless ring (devices/virtio/virtqueue.h), which a
+ * device serves a ring's worth at a time for as long as it lasts.
  */
-void fuzz_guest_run_until_idle(struct fuzz_guest *g, unsigned int max_rounds);
+void fuzz_guest_run_until_idle(struct fuzz_guest *g, unsigned int max_rounds,
+			       bool (*working)(void));
+/* For working(): has a queue of vdev used up a round's budget? vdev locked. */
+bool fuzz_queue_yielded(const struct virtio_device *vdev);
 /* Zeroes guest RAM, then copies data (up to FUZZ_RAM_SIZE) to FUZZ_RAM_GPA. */
 void fuzz_guest_load(struct fuzz_guest *g, const uint8_t *data, size_t len);
 

@@ -706,7 +706,7 @@ static void check_idle(void)
 
 static void run_device(void)
 {
-	fuzz_guest_run_until_idle(&guest, MAX_ROUNDS);
+	fuzz_guest_run_until_idle(&guest, MAX_ROUNDS, NULL);
 	take_tap_tx();
 	if (tainted)
 		return;
@@ -799,7 +799,7 @@ static void clean_up(void)
 		while (recv(cur->host_fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
 			;
 	}
-	fuzz_guest_run_until_idle(&guest, MAX_ROUNDS);
+	fuzz_guest_run_until_idle(&guest, MAX_ROUNDS, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -676,7 +676,7 @@ static void do_op(const uint8_t *op)
 		break;
 	default:
 		if (((op[0] >> 2) & 3) == 0) {
-			fuzz_guest_run_until_idle(&guest, MAX_ROUNDS);
+			fuzz_guest_run_until_idle(&guest, MAX_ROUNDS, NULL);
 			check_idle();
 		} else if (((op[0] >> 2) & 3) == 1 && !stdin_closed) {
 			close(stdin_w);
@@ -703,7 +703,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned int i = 0; at + OP_SIZE <= size && i < MAX_OPS;
 	     i++, at += OP_SIZE)
 		do_op(data + at);
-	fuzz_guest_run_until_idle(&guest, MAX_ROUNDS);
+	fuzz_guest_run_until_idle(&guest, MAX_ROUNDS, NULL);
 	check_idle();
 	check_uart();
 	if (fuzz_verbose)
