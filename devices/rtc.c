@@ -75,16 +75,20 @@ static void latch_time(struct rtc *rtc)
 {
 	time_t t = rtc->now() + rtc->offset;
 	struct tm tm;
+	int year;
 
-	gmtime_r(&t, &tm);
+	if (!gmtime_r(&t, &tm))
+		return;
+	/* Full years, not tm_year: a guest may set a year before 1900. */
+	year = tm.tm_year + 1900;
 	rtc->cmos[CMOS_SECONDS] = encode(rtc, tm.tm_sec);
 	rtc->cmos[CMOS_MINUTES] = encode(rtc, tm.tm_min);
 	rtc->cmos[CMOS_HOURS] = encode_hour(rtc, tm.tm_hour);
 	rtc->cmos[CMOS_WEEKDAY] = encode(rtc, tm.tm_wday + 1);
 	rtc->cmos[CMOS_DAY] = encode(rtc, tm.tm_mday);
 	rtc->cmos[CMOS_MONTH] = encode(rtc, tm.tm_mon + 1);
-	rtc->cmos[CMOS_YEAR] = encode(rtc, tm.tm_year % 100);
-	rtc->cmos[CMOS_CENTURY] = encode(rtc, (tm.tm_year + 1900) / 100);
+	rtc->cmos[CMOS_YEAR] = encode(rtc, year % 100);
+	rtc->cmos[CMOS_CENTURY] = encode(rtc, year / 100);
 }
 
 /* The guest finished setting the clock: remember how far off it is. */

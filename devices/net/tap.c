@@ -24,8 +24,20 @@ struct net_tap {
 	struct ev_source src;
 	struct evloop *loop;
 	char ifname[IFNAMSIZ];
-	bool polled;
+	bool polled; /* the device wants frames (not paused) */
 };
+
+/*
+ * Readiness is one-shot: on_readable() tells the device once, and the
+ * device reading the queue dry (tap_recv() finding nothing) asks for the
+ * next. A device that cannot take frames now (not live, its receive
+ * queue not enabled, its ring broken) is told once, rather than again and
+ * again while the frames wait, which spun the device thread. Whatever lets
+ * it take frames again also makes it read the queue (the kick when the
+ * receive queue is enabled, DRIVER_OK's kicks, pause_rx(false) after a
+ * reset), so no frame is stranded.
+ */
+#define TAP_POLL (EPOLLIN | EPOLLONESHOT)
 
 static bool tap_send(struct net_backend *be, const struct iovec *iov,
 		     unsigned int n)
@@ -58,6 +70,8 @@ static size_t tap_recv(struct net_backend *be, uint8_t *buf, size_t len)
 			continue; /* a runt: skip it */
 		if (errno != EAGAIN)
 			log_warn("%s: read: %s", t->ifname, strerror(errno));
+		if (t->polled)
+			evloop_modify(t->loop, &t->src, TAP_POLL);
 		return 0;
 	}
 }
@@ -68,7 +82,7 @@ static void tap_pause_rx(struct net_backend *be, bool paused)
 
 	if (!t->loop || t->polled == !paused)
 		return;
-	if (evloop_modify(t->loop, &t->src, paused ? 0 : EPOLLIN) == 0)
+	if (evloop_modify(t->loop, &t->src, paused ? 0 : TAP_POLL) == 0)
 		t->polled = !paused;
 }
 
@@ -169,9 +183,35 @@ static int attach(int fd, const char *ifname, char *err, size_t errlen)
 	return 0;
 }
 
+struct net_backend *net_tap_adopt(int fd, const char *ifname)
+{
+	struct net_tap *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->be.ops = &tap_ops;
+	/* Offered to the guest only if this kernel's TAP can do them all. */
+	if (ioctl(fd, TUNSETOFFLOAD, TUN_OFFLOADS) == 0) {
+		t->be.offloads = (1ULL << VIRTIO_NET_F_CSUM) |
+				 (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
+				 (1ULL << VIRTIO_NET_F_HOST_TSO4) |
+				 (1ULL << VIRTIO_NET_F_HOST_TSO6) |
+				 (1ULL << VIRTIO_NET_F_HOST_ECN) |
+				 (1ULL << VIRTIO_NET_F_GUEST_TSO4) |
+				 (1ULL << VIRTIO_NET_F_GUEST_TSO6) |
+				 (1ULL << VIRTIO_NET_F_GUEST_ECN);
+		ioctl(fd, TUNSETOFFLOAD, 0);
+	}
+	snprintf(t->ifname, sizeof(t->ifname), "%s", ifname);
+	t->src.fd = fd;
+	t->src.handler = on_readable;
+	t->src.opaque = t;
+	return &t->be;
+}
+
 struct net_backend *net_tap_open(const char *ifname, char *err, size_t errlen)
 {
-	struct net_tap *t;
+	struct net_backend *be;
 	int fd;
 
 	/* Asking TUNSETIFF for a missing name would create a new device. */
@@ -192,28 +232,10 @@ struct net_backend *net_tap_open(const char *ifname, char *err, size_t errlen)
 		close(fd);
 		return NULL;
 	}
-	t = calloc(1, sizeof(*t));
-	if (!t) {
+	be = net_tap_adopt(fd, ifname);
+	if (!be) {
 		snprintf(err, errlen, "out of memory");
 		close(fd);
-		return NULL;
 	}
-	t->be.ops = &tap_ops;
-	/* Offered to the guest only if this kernel's TAP can do them all. */
-	if (ioctl(fd, TUNSETOFFLOAD, TUN_OFFLOADS) == 0) {
-		t->be.offloads = (1ULL << VIRTIO_NET_F_CSUM) |
-				 (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
-				 (1ULL << VIRTIO_NET_F_HOST_TSO4) |
-				 (1ULL << VIRTIO_NET_F_HOST_TSO6) |
-				 (1ULL << VIRTIO_NET_F_HOST_ECN) |
-				 (1ULL << VIRTIO_NET_F_GUEST_TSO4) |
-				 (1ULL << VIRTIO_NET_F_GUEST_TSO6) |
-				 (1ULL << VIRTIO_NET_F_GUEST_ECN);
-		ioctl(fd, TUNSETOFFLOAD, 0);
-	}
-	snprintf(t->ifname, sizeof(t->ifname), "%s", ifname);
-	t->src.fd = fd;
-	t->src.handler = on_readable;
-	t->src.opaque = t;
-	return &t->be;
+	return be;
 }

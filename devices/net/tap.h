@@ -14,4 +14,13 @@
  */
 struct net_backend *net_tap_open(const char *ifname, char *err, size_t errlen);
 
+/*
+ * The back end over fd, a TAP device queue already set up as
+ * net_tap_open() does (non-blocking, virtio-net headers), which it then
+ * owns; the offloads it offers are what the device accepts. Tests and
+ * fuzzing pass a SOCK_SEQPACKET socket instead, which keeps frame
+ * boundaries as a TAP device does. NULL when out of memory.
+ */
+struct net_backend *net_tap_adopt(int fd, const char *ifname);
+
 #endif

@@ -178,6 +178,40 @@ void fuzz_guest_run_ready(struct fuzz_guest *g)
 	}
 }
 
+bool fuzz_queue_yielded(const struct virtio_device *vdev)
+{
+	for (unsigned int q = 0; q < vdev->ops->nr_queues; q++)
+		if (vdev->vq[q].ready && vdev->vq[q].yielded)
+			return true;
+	return false;
+}
+
+void fuzz_guest_run_until_idle(struct fuzz_guest *g, unsigned int max_rounds,
+			       bool (*working)(void))
+{
+	for (unsigned int round = 0; round <= max_rounds; round++) {
+		struct epoll_event evs[8];
+		int n = epoll_wait(g->loop.epfd, evs, 8, 0);
+		uint64_t v;
+
+		if (n <= 0)
+			return;
+		for (int i = 0; i < n; i++) {
+			struct ev_source *src = evs[i].data.ptr;
+
+			if (src)
+				src->handler(src, evs[i].events);
+			else if (read(g->loop.wakefd, &v, sizeof(v)) < 0)
+				continue;
+		}
+	}
+	if (working && working())
+		return;
+	fuzz_fail("the device thread is still busy after %u rounds of "
+		  "handlers: it would spin",
+		  max_rounds);
+}
+
 static void null_interrupt_queue(struct virtio_device *vdev, unsigned int q)
 {
 	(void)vdev;
@@ -197,6 +231,13 @@ const struct virtio_transport_ops fuzz_null_transport = {
 void fuzz_bring_up(struct virtio_device *v, unsigned int nr_queues,
 		   uint16_t qsize, uint64_t features, uint64_t stride)
 {
+	fuzz_bring_up_some(v, nr_queues, ~0U, qsize, features, stride);
+}
+
+void fuzz_bring_up_some(struct virtio_device *v, unsigned int nr_queues,
+			uint32_t enabled, uint16_t qsize, uint64_t features,
+			uint64_t stride)
+{
 	const uint8_t up = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
 			   VIRTIO_STATUS_FEATURES_OK;
 
@@ -212,7 +253,8 @@ void fuzz_bring_up(struct virtio_device *v, unsigned int nr_queues,
 		v->vq[q].avail_gpa = base + 16ULL * qsize;
 		v->vq[q].used_gpa =
 			(v->vq[q].avail_gpa + 6 + 2ULL * qsize + 3) & ~3ULL;
-		virtio_enable_queue(v, q);
+		if (enabled & (1U << q))
+			virtio_enable_queue(v, q);
 	}
 	virtio_set_status(v, up | VIRTIO_STATUS_DRIVER_OK);
 }

@@ -32,6 +32,8 @@ struct fuzz_guest {
 	struct hv hv;
 };
 
+struct virtio_device;
+
 /* KESTREL_FUZZ_VERBOSE set: kestrel's log and the targets' traces on. */
 extern bool fuzz_verbose;
 
@@ -39,6 +41,19 @@ extern bool fuzz_verbose;
 void fuzz_guest_init(struct fuzz_guest *g);
 /* The device thread: runs the handlers of the sources ready now. */
 void fuzz_guest_run_ready(struct fuzz_guest *g);
+/*
+ * The device thread until it has nothing left to do: rounds of the ready
+ * handlers (the loop's wake-up fd is read when it is among them) until a
+ * round finds none ready. Fails the input if that takes more than
+ * max_rounds: a device thread that is never idle spins a host CPU --
+ * unless working() (may be NULL) says the devices are doing the guest's
+ * work, as with an endless ring (devices/virtio/virtqueue.h), which a
+ * device serves a ring's worth at a time for as long as it lasts.
+ */
+void fuzz_guest_run_until_idle(struct fuzz_guest *g, unsigned int max_rounds,
+			       bool (*working)(void));
+/* For working(): has a queue of vdev used up a round's budget? vdev locked. */
+bool fuzz_queue_yielded(const struct virtio_device *vdev);
 /* Zeroes guest RAM, then copies data (up to FUZZ_RAM_SIZE) to FUZZ_RAM_GPA. */
 void fuzz_guest_load(struct fuzz_guest *g, const uint8_t *data, size_t len);
 
@@ -65,6 +80,14 @@ extern const struct virtio_transport_ops fuzz_null_transport;
  */
 void fuzz_bring_up(struct virtio_device *vdev, unsigned int nr_queues,
 		   uint16_t qsize, uint64_t features, uint64_t stride);
+/*
+ * The same, but only the queues in the bit mask `enabled` are enabled; the
+ * others have their layout set, for virtio_enable_queue() to make them
+ * live later (after DRIVER_OK, as a driver may).
+ */
+void fuzz_bring_up_some(struct virtio_device *vdev, unsigned int nr_queues,
+			uint32_t enabled, uint16_t qsize, uint64_t features,
+			uint64_t stride);
 /* The "driver" moves queue q's avail->idx on by step, if it is in RAM. */
 void fuzz_move_avail(struct fuzz_guest *g, struct virtio_device *vdev,
 		     unsigned int q, uint8_t step);

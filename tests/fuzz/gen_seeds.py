@@ -634,8 +634,9 @@ def pci_race_seeds():
 
 
 # ---- fuzz_virtio_fs: FUSE requests as records ----
+# (FUSE_WRITE: F_WRITE is the descriptor flag, which the seeds above use.)
 (F_LOOKUP, F_FORGET, F_GETATTR, F_SETATTR, F_READLINK, F_SYMLINK, F_MKNOD,
- F_MKDIR, F_UNLINK, F_RMDIR, F_RENAME, F_LINK, F_OPEN, F_READ, F_WRITE,
+ F_MKDIR, F_UNLINK, F_RMDIR, F_RENAME, F_LINK, F_OPEN, F_READ, FUSE_WRITE,
  F_STATFS, F_RELEASE, F_FSYNC, F_FLUSH, F_INIT, F_OPENDIR, F_READDIR,
  F_RELEASEDIR, F_ACCESS, F_CREATE, F_DESTROY, F_BATCH_FORGET, F_FALLOCATE,
  F_READDIRPLUS, F_RENAME2, F_LSEEK, F_SYNCFS) = (
@@ -693,7 +694,7 @@ def fs_seeds():
     write(t, "create-write-rename", b"\0" +
           fuse(F_CREATE, 1, struct.pack("<IIII", 2, 0o644, 0, 0) +
                name("new")) +
-          fuse(F_WRITE, 2, struct.pack("<QQIIQII", 1, 2, 5, 0, 0, 0, 0) +
+          fuse(FUSE_WRITE, 2, struct.pack("<QQIIQII", 1, 2, 5, 0, 0, 0, 0) +
                b"hello", flags=0x04) +
           fuse(F_READ, 2, read_in(1, 0, 64)) +
           fuse(F_SETATTR, 2, setattr) +
@@ -742,7 +743,7 @@ def fs_seeds():
     write(t, "setid-writes", b"\0" +
           fuse(F_LOOKUP, 1, name("suid")) +
           fuse(F_OPEN, 2, open_in(O_WRONLY)) +
-          fuse(F_WRITE, 2, write_in(1, 0, 4) + b"evil") +
+          fuse(FUSE_WRITE, 2, write_in(1, 0, 4) + b"evil") +
           fuse(F_LOOKUP, 1, name("sgid")) +
           fuse(F_SETATTR, 3, size_in(1)) +
           create(O_WRONLY | O_TRUNC, "sgid") +
@@ -750,8 +751,8 @@ def fs_seeds():
     # Past RLIMIT_FSIZE (1 MiB): EFBIG, a short write across it.
     write(t, "past-fsize-limit", b"\0" +
           create(O_RDWR, "big") +
-          fuse(F_WRITE, 2, write_in(1, 2 << 20, 4) + b"data") +
-          fuse(F_WRITE, 2, write_in(1, (1 << 20) - 2, 4) + b"data") +
+          fuse(FUSE_WRITE, 2, write_in(1, 2 << 20, 4) + b"data") +
+          fuse(FUSE_WRITE, 2, write_in(1, (1 << 20) - 2, 4) + b"data") +
           fuse(F_SETATTR, 2, size_in(4 << 20)) +
           fuse(F_FALLOCATE, 2, struct.pack("<QQQII", 1, 0, 2 << 20, 0,
                                            0)) +
@@ -775,6 +776,389 @@ def fs_seeds():
           struct.pack("<BHH", 0, 100, 12) + b"\x10" * 12)
 
 
+# ---- fuzz_platform_io: port I/O to the platform devices ----
+P_COM1, P_RTC, P_PM, P_KBD, P_PCI, P_EXTRA, P_NONE, P_RAW = range(8)
+P_SIZE = {1: 0, 2: 1, 4: 2}
+CTRL_A = 1
+
+
+def plat_hdr(clock=1700000000, raw=False, ranges=()):
+    h = struct.pack("<I", clock) + bytes([(1 if raw else 0)
+                                          | len(ranges) << 4, 0, 0, 0])
+    for base, length, high in ranges:
+        h += struct.pack("<H", base) + bytes([length | (0x80 if high else
+                                                        0)])
+    return h
+
+
+def pio(base, off, size=1, value=None):
+    """A port access at base (P_*) + off; a write when value is given."""
+    assert -8 <= off < 24
+    kind = 0 | P_SIZE[size] << 2 | (0x80 if value is not None else 0)
+    return (bytes([kind, base << 5 | (off + 8)])
+            + struct.pack("<I", value or 0))
+
+
+def pio_raw(port, size=1, value=None):
+    kind = 0 | P_SIZE[size] << 2 | (0x80 if value is not None else 0)
+    return (bytes([kind, P_RAW << 5 | 8])
+            + struct.pack("<I", port << 16 | (value or 0) & 0xffff))
+
+
+def host_in(data=b"", counter=False):
+    """Up to 4 bytes of host input, and 300 bytes of a counter."""
+    assert len(data) <= 4
+    return (bytes([2, len(data) | (0x80 if counter else 0)])
+            + data.ljust(4, b"\0"))
+
+
+def run_device():
+    return bytes([3, 0, 0, 0, 0, 0])
+
+
+def close_stdin():
+    return bytes([3 | 1 << 2, 0, 0, 0, 0, 0])
+
+
+def uart_listen():
+    """What the 8250 driver leaves: DLAB off, FIFO on, OUT2, RX irq."""
+    return (pio(P_COM1, 3, 1, 0x03) + pio(P_COM1, 2, 1, 0xc7)
+            + pio(P_COM1, 4, 1, 0x0b) + pio(P_COM1, 1, 1, 0x01))
+
+
+def cmos(index, value=None):
+    s = pio(P_RTC, 0, 1, index)
+    return s + (pio(P_RTC, 1) if value is None else pio(P_RTC, 1, 1, value))
+
+
+def platform_seeds():
+    t = "fuzz_platform_io"
+
+    # The 8250 driver's probe: scratch, loopback test, baud divisor, IIR
+    # with the THR interrupt on, then printing a panic line.
+    s = pio(P_COM1, 7, 1, 0x55) + pio(P_COM1, 7)
+    s += pio(P_COM1, 4, 1, 0x1a) + pio(P_COM1, 6) + pio(P_COM1, 4, 1, 0)
+    s += pio(P_COM1, 3, 1, 0x80) + pio(P_COM1, 0, 1, 1)
+    s += pio(P_COM1, 1, 1, 0) + pio(P_COM1, 3, 1, 0x03)
+    s += pio(P_COM1, 1, 1, 0x0f) + pio(P_COM1, 2) + pio(P_COM1, 5)
+    s += pio(P_COM1, 2) + pio(P_COM1, 1, 1, 0)
+    s += pio(P_COM1, 4, 1, 0x10)  # loopback
+    for c in b"ab":
+        s += pio(P_COM1, 0, 1, c)
+    s += pio(P_COM1, 5) + pio(P_COM1, 0) + pio(P_COM1, 0) + pio(P_COM1, 0)
+    s += pio(P_COM1, 4, 1, 0x0b)
+    for c in b"Kernel panic - not syncing: x\n":
+        s += pio(P_COM1, 0, 1, c)
+    write(t, "uart-probe", plat_hdr() + s)
+
+    # More input than FIFO and console buffer hold between reads.
+    s = uart_listen() + host_in(b"go", True) + host_in(counter=True)
+    s += host_in(counter=True) + run_device()
+    for _ in range(40):
+        s += pio(P_COM1, 2) + pio(P_COM1, 5) + pio(P_COM1, 0)
+    s += run_device() + pio(P_COM1, 2, 1, 0xc7) + run_device()
+    s += pio(P_COM1, 1, 1, 0) + host_in(b"late") + run_device()
+    s += pio(P_COM1, 1, 1, 1) + run_device() + pio(P_COM1, 0)
+    s += close_stdin() + run_device()
+    write(t, "uart-input-backpressure", plat_hdr() + s)
+
+    # A terminal: Ctrl-A Ctrl-A, Ctrl-A y, then Ctrl-A x.
+    s = uart_listen() + host_in(b"a" + bytes([CTRL_A, CTRL_A]) + b"b")
+    s += host_in(bytes([CTRL_A]) + b"yc") + run_device()
+    for _ in range(4):
+        s += pio(P_COM1, 0)
+    s += host_in(bytes([CTRL_A]) + b"xz") + run_device()
+    write(t, "uart-escapes", plat_hdr(raw=True) + s)
+
+    # Input held while the guest does not listen, let in when it does.
+    s = host_in(b"wait", True) + run_device()
+    s += pio(P_COM1, 1, 1, 1) + run_device() + pio(P_COM1, 4, 1, 0x08)
+    s += run_device() + close_stdin() + run_device()
+    s += pio(P_COM1, 0, 2) + pio(P_COM1, 5, 4)
+    write(t, "uart-listen-late", plat_hdr() + s)
+
+    # Setting the clock in BCD, 24 h; then binary, 12 h.
+    s = cmos(0x0b, 0x82)
+    for reg, v in ((0, 0x30), (2, 0x59), (4, 0x23), (7, 0x31), (8, 0x12),
+                   (9, 0x99), (0x32, 0x19)):
+        s += cmos(reg, v)
+    s += cmos(0x0b, 0x02)
+    for reg in (0, 2, 4, 6, 7, 8, 9, 0x32, 0x0a, 0x0c, 0x0d):
+        s += cmos(reg)
+    s += cmos(0x0b, 0x84)
+    for reg, v in ((0, 5), (2, 7), (4, 0x80 | 12), (7, 29), (8, 2), (9, 24),
+                   (0x32, 20)):
+        s += cmos(reg, v)
+    s += cmos(0x0b, 0x04) + cmos(4) + cmos(0x0b, 0x06) + cmos(4)
+    s += cmos(2, 0x45) + cmos(2) + cmos(0x8e, 0x12) + cmos(0x0e)
+    write(t, "rtc-set-clock", plat_hdr(clock=951782400) + s)
+
+    # Power off, ACPI reset, i8042 reset, and writes that mean neither.
+    s = pio(P_PM, 0, 1, 5 << 2) + pio(P_PM, 0, 2, 5 << 2 | 1 << 5)
+    s += pio(P_PM, 2, 1, 1) + pio(P_PM, 1, 2, 0x100) + pio(P_PM, 0, 4, 0x21)
+    s += pio(P_PM, 1) + pio(P_KBD, 0, 1, 0xfe) + pio(P_KBD, 0)
+    s += pio(P_KBD, -4, 1, 0xfe) + pio(P_KBD, 0, 2, 0x01fe)
+    write(t, "power-and-reset", plat_hdr() + s)
+
+    # Accesses across the ends of ranges; ranges that overlap, are empty,
+    # or wrap; the PCI configuration ports.
+    ranges = ((0x80, 16, False), (0x88, 4, False), (0x90, 0, False),
+              (0xffe0, 40, True), (0x3f0, 8, False), (0xa0, 1, False))
+    s = b""
+    for base in (P_COM1, P_RTC, P_PM, P_KBD, P_EXTRA):
+        for off in (-2, -1, 0, 1, 6, 7):
+            for size in (1, 2, 4):
+                s += pio(base, off, size)
+    s += pio_raw(0xffff, 2) + pio_raw(0, 4) + pio_raw(0xa0, 1, 7)
+    s += pio(P_PCI, 0, 4, 0x80000000) + pio(P_PCI, 4, 4)
+    s += pio(P_PCI, 0, 4, 0x80000800) + pio(P_PCI, 6, 2) + pio(P_PCI, 3, 1)
+    s += pio(P_PCI, -1, 2) + pio(P_NONE, 0, 1) + pio(P_NONE, 4, 1, 0xfe)
+    write(t, "bus-edges", plat_hdr(ranges=ranges) + s)
+
+
+# ---- fuzz_net_backends: virtio-net on its TAP and slirp back ends ----
+N_FRAME, N_BURST, N_POST_RX, N_TX, N_RUN, N_RESET, N_KICK, N_STORE = range(8)
+N_MRG, N_EVENT_IDX, N_GUEST_CSUM, N_GUEST_TSO4 = 1, 2, 4, 8
+N_CSUM, N_HOST_TSO4 = 0x20, 0x40
+# frame_size() classes
+C_EMPTY, C_RUNT, C_HDR, C_ETH, C_RAW, C_MTU, C_MAX, C_OVER = range(8)
+
+
+def net_hdr(n=16, slirp=False, features=N_MRG, rx_later=False):
+    return bytes([(1 if slirp else 0) | log2(n) << 1
+                  | (0x20 if rx_later else 0), features, 0, 0])
+
+
+def vnet(flags=0, gso=0, hdr_len=0, gso_size=0, csum_start=0, csum_off=0,
+         nb=0):
+    return struct.pack("<BBHHHHH", flags, gso, hdr_len, gso_size,
+                       csum_start, csum_off, nb)
+
+
+def nop(kind, b1=0, size=0, rest=b""):
+    return (bytes([kind, b1]) + struct.pack("<H", size)
+            + rest.ljust(12, b"\0"))
+
+
+def host_frame(cls, size=0, hdr=vnet()):
+    return nop(N_FRAME, cls, size, hdr)
+
+
+def burst(cls, count, size=0, hdr=vnet()):
+    return nop(N_BURST, cls | (count - 1) << 3, size, hdr)
+
+
+def post_rx(count, size_even, size_odd=None, descs=1, bad=False,
+            readable=False):
+    b1 = (count - 1) | (descs - 1) << 3 | (0x20 if bad else 0) \
+        | (0x40 if readable else 0)
+    return (bytes([N_POST_RX, b1]) + struct.pack("<HH", size_even,
+                                                 size_even if size_odd is None
+                                                 else size_odd) + bytes(10))
+
+
+def tx(payload, hdr=vnet(), descs=1, short=False, oversize=False,
+       writable=False):
+    b1 = (descs - 1) | (4 if short else 0) | (8 if oversize else 0) \
+        | (0x10 if writable else 0)
+    return nop(N_TX, b1, payload, hdr)
+
+
+def nrun():
+    return nop(N_RUN)
+
+
+def net_backend_seeds():
+    t = "fuzz_net_backends"
+    hostile = vnet(0xff, 0x44, 0xffff, 0xfff0, 0xfffe, 0xffff, 0x1234)
+    gso = vnet(1, 1, 54, 1448, 34, 16, 0)
+
+    s = post_rx(4, 1526) + host_frame(C_ETH, 100) + nrun()
+    s += host_frame(C_MTU, 3) + host_frame(C_HDR) + nrun()
+    write(t, "tap-rx", net_hdr(16, features=N_MRG | N_EVENT_IDX) + s)
+
+    s = post_rx(6, 4096) + host_frame(C_RAW, 20000, gso) + nrun()
+    s += post_rx(2, 4096) + nrun() + post_rx(2, 1000) + nrun()
+    write(t, "tap-rx-merged", net_hdr(64, features=N_MRG | N_GUEST_CSUM
+                                       | N_GUEST_TSO4) + s)
+
+    s = post_rx(2, 8, 100) + post_rx(2, 1526, descs=3)
+    s += host_frame(C_ETH, 50) + host_frame(C_ETH, 500) + nrun()
+    s += host_frame(C_ETH, 1400) + nrun()
+    write(t, "tap-rx-no-merge-small", net_hdr(8, features=0) + s)
+
+    s = post_rx(3, 16000, descs=2) + burst(C_RUNT, 4, 3)
+    s += host_frame(C_EMPTY) + host_frame(C_OVER, 100)
+    s += host_frame(C_MAX, 2) + nrun() + post_rx(3, 16000) + nrun()
+    write(t, "tap-runts-oversize", net_hdr(16) + s)
+
+    s = post_rx(4, 2048) + host_frame(C_ETH, 200, hostile)
+    s += host_frame(C_HDR, 0, hostile) + burst(C_ETH, 8, 60, gso) + nrun()
+    s += post_rx(8, 256, 2048, readable=True) + nrun()
+    write(t, "tap-hostile-headers",
+          net_hdr(16, features=N_MRG | N_EVENT_IDX | N_GUEST_CSUM) + s)
+
+    s = tx(100, gso, descs=3) + tx(0) + tx(5, short=True)
+    s += tx(0, oversize=True) + tx(1500, hostile, writable=True) + nrun()
+    s += tx(9000, vnet(1, 3, 66, 1440, 54, 6), descs=4) + nrun()
+    write(t, "tap-tx", net_hdr(16, features=N_CSUM | N_HOST_TSO4
+                                | N_EVENT_IDX) + s)
+
+    s = post_rx(1, 1526) + host_frame(C_RAW, 4000) + nrun()
+    s += nop(N_RESET, N_MRG) + post_rx(4, 1526) + nrun()
+    s += host_frame(C_ETH, 10) + nrun()
+    write(t, "reset-with-frame-held", net_hdr(8) + s)
+
+    s = host_frame(C_ETH, 80) + nrun() + post_rx(2, 1526)
+    s += nop(N_KICK, 0) + nrun() + nop(N_KICK, 2) + nrun()
+    write(t, "kicks", net_hdr(4, features=N_EVENT_IDX) + s)
+
+    s = post_rx(8, 1600) + host_frame(C_EMPTY) + host_frame(C_ETH, 60)
+    s += host_frame(C_RAW, 1536) + host_frame(C_RAW, 1537)
+    s += burst(C_ETH, 32, 100) + nrun() + post_rx(8, 1600) + nrun()
+    write(t, "slirp-rx", net_hdr(16, slirp=True) + s)
+
+    s = tx(60, descs=2) + tx(0) + tx(1, short=True) + tx(8000, descs=4)
+    s += tx(0, oversize=True) + nrun()
+    write(t, "slirp-tx", net_hdr(16, slirp=True, features=N_EVENT_IDX) + s)
+
+    # Frames on the TAP queue while the device cannot take them: the
+    # device thread spun on the readable queue before readiness became
+    # one-shot. The receive queue enabled only after DRIVER_OK ...
+    s = host_frame(C_ETH, 100) + nrun() + post_rx(2, 1526)
+    s += nop(N_KICK, 0x80) + nrun() + host_frame(C_ETH, 200) + nrun()
+    write(t, "regress-tap-rx-enabled-late", net_hdr(16, rx_later=True) + s)
+    # ... and a receive ring broken (avail->idx 0x7777 ahead of a ring of
+    # 16): the device needs a reset, which comes and brings the frames in.
+    s = post_rx(1, 1526) + nop(N_STORE, 0x02, 0x7701, b"\x77")
+    s += host_frame(C_ETH, 100) + host_frame(C_ETH, 100) + nrun()
+    s += host_frame(C_ETH, 100) + nrun()
+    s += nop(N_RESET, N_MRG) + post_rx(4, 1526) + nrun()
+    write(t, "regress-tap-ring-broken", net_hdr(16) + s)
+
+
+# ---- fuzz_virtio_devices: blk, net, fs behind virtio-pci or virtio-mmio ----
+D_BLK, D_NET, D_FS = 0, 1, 2
+D_RUN, D_STORE, D_BRINGUP, D_FRAME, D_RESET = 5, 6, 7, 8, 9
+
+
+def dop(what, b1=0, off=0, value=0, wr=False):
+    return (bytes([what | (0x80 if wr else 0), b1]) + struct.pack("<I", off)
+            + struct.pack("<Q", value))
+
+
+def dev_rings(base, n, nq):
+    """The ring layout the target's bring-up programs."""
+    out, gpa = [], base
+    for _ in range(nq):
+        avail = gpa + 16 * n
+        used = (avail + 6 + 2 * n + 3) & ~3
+        out.append((gpa, avail, used))
+        gpa = (used + 6 + 8 * n + 63) & ~63
+    return out
+
+
+def dev_bringup(dev, n, page=0, features=0):
+    return dop(D_BRINGUP, dev | log2(n) << 2, page, features)
+
+
+def dev_notify(dev, q, mmio):
+    if mmio:
+        return dop(dev, 3, 0x050, q, wr=True)
+    return dop(dev, 1, 0x3000 + 4 * q, q, wr=True)
+
+
+def dev_seed(mmio, ops, ram):
+    return (bytes([1 if mmio else 0]) + struct.pack("<H", len(ops) // 14)
+            + ops + ram.b)
+
+
+def device_seeds():
+    t = "fuzz_virtio_devices"
+    n = 16
+    for mmio in (False, True):
+        tag = "mmio" if mmio else "pci"
+
+        # blk: a write, a read of it, a flush, GET_ID.
+        ram = Ram()
+        (d, a, u), = dev_rings(RAM_GPA, n, 1)
+        q = Queue(ram, n, d, a, u)
+        hdr, data, st = 0x8000, 0x9000, 0x8800
+        ram.put(hdr, struct.pack("<IIQ", T_OUT, 0, 2))
+        ram.put(data, bytes(range(256)) * 2)
+        q.chain([(hdr, 16, 0), (data, 512, 0), (st, 1, F_WRITE)])
+        ram.put(hdr + 16, struct.pack("<IIQ", T_IN, 0, 2))
+        q.chain([(hdr + 16, 16, 0), (data + 0x200, 512, F_WRITE),
+                 (st + 1, 1, F_WRITE)])
+        ram.put(hdr + 32, struct.pack("<IIQ", T_FLUSH, 0, 0))
+        q.chain([(hdr + 32, 16, 0), (st + 2, 1, F_WRITE)])
+        ram.put(hdr + 48, struct.pack("<IIQ", T_GET_ID, 0, 0))
+        q.chain([(hdr + 48, 16, 0), (data + 0x400, 20, F_WRITE),
+                 (st + 3, 1, F_WRITE)])
+        ops = dev_bringup(D_BLK, n, features=1 << EVENT_IDX)
+        ops += dev_notify(D_BLK, 0, mmio) + dop(D_RUN)
+        ops += dop(D_BLK, 3, 0x060 if mmio else 0x1000) + dop(D_RUN)
+        write(t, f"{tag}-blk", dev_seed(mmio, ops, ram))
+
+        # net: a frame out, two receive buffers, a frame in.
+        ram = Ram()
+        (rd, ra, ru), (td, ta, tu) = dev_rings(RAM_GPA, n, 2)
+        rxq = Queue(ram, n, rd, ra, ru)
+        txq = Queue(ram, n, td, ta, tu)
+        rxq.chain([(0x8000, 1526, F_WRITE)])
+        rxq.chain([(0x8800, 1526, F_WRITE)])
+        ram.put(0x9000, bytes(12) + b"\xff" * 6 + b"\x52\x54" * 3
+                + b"\x08\x06" + bytes(46))
+        txq.chain([(0x9000, 12, 0), (0x900c, 60, 0)])
+        ops = dev_bringup(D_NET, n, features=1 << 15)  # MRG_RXBUF
+        ops += dev_notify(D_NET, 1, mmio) + dev_notify(D_NET, 0, mmio)
+        ops += dop(D_FRAME, 0, 0, 100) + dop(D_FRAME, 0, 0, 2000)
+        ops += dop(D_RUN)
+        ops += dop(D_NET, 3, 0x100 if mmio else 0x2000)  # config: MAC
+        write(t, f"{tag}-net", dev_seed(mmio, ops, ram))
+
+        # fs: INIT, LOOKUP, OPEN, READ on the request queue; a FORGET on
+        # the hiprio queue.
+        ram = Ram()
+        (hd, ha, hu), (qd, qa, qu) = dev_rings(RAM_GPA, n, 2)
+        hq = Queue(ram, n, hd, ha, hu)
+        rq = Queue(ram, n, qd, qa, qu)
+        reqs = [fuse(F_INIT, 0, struct.pack("<IIII", 7, 38, 0, 0)),
+                fuse(F_LOOKUP, 1, name("file")),
+                fuse(F_OPEN, 2, struct.pack("<II", 0, 0)),
+                fuse(F_READ, 2, struct.pack("<QQIIQII", 1, 0, 64, 0, 0, 0,
+                                            0))]
+        at, reply = 0x8000, 0xa000
+        for r in reqs:
+            req = r[5:]
+            ram.put(at, req)
+            rq.chain([(at, len(req), 0), (reply, 1024, F_WRITE)])
+            at += 0x100
+            reply += 0x400
+        forget = fuse(F_FORGET, 2, struct.pack("<Q", 1))[5:]
+        ram.put(at, forget)
+        hq.chain([(at, len(forget), 0)])
+        ops = dev_bringup(D_FS, n)
+        ops += dev_notify(D_FS, 1, mmio) + dop(D_RUN)
+        ops += dev_notify(D_FS, 0, mmio) + dop(D_RUN)
+        ops += dop(D_FS, 3, 0x100 if mmio else 0x2000)  # config: tag
+        write(t, f"{tag}-fs", dev_seed(mmio, ops, ram))
+
+        # All three up at once, rings apart; resets with work queued.
+        ram = Ram()
+        ops = dev_bringup(D_BLK, n, 0) + dev_bringup(D_NET, n, 2)
+        ops += dev_bringup(D_FS, n, 4)
+        (d, a, u), = dev_rings(RAM_GPA, n, 1)
+        q = Queue(ram, n, d, a, u)
+        ram.put(0xc000, struct.pack("<IIQ", T_IN, 0, 0))
+        q.chain([(0xc000, 16, 0), (0xd000, 4096, F_WRITE),
+                 (0xc010, 1, F_WRITE)])
+        ops += dev_notify(D_BLK, 0, mmio) + dop(D_RESET, D_BLK)
+        ops += dop(D_FRAME, 0, 0, 60) + dop(D_RESET, D_NET) + dop(D_RUN)
+        ops += dop(D_RESET, D_FS) + dop(D_RUN)
+        write(t, f"{tag}-all-and-resets", dev_seed(mmio, ops, ram))
+
+
 if __name__ == "__main__":
     virtqueue_seeds()
     blk_seeds()
@@ -783,3 +1167,6 @@ if __name__ == "__main__":
     fs_seeds()
     mmio_race_seeds()
     pci_race_seeds()
+    platform_seeds()
+    net_backend_seeds()
+    device_seeds()

@@ -195,6 +195,38 @@ static void test_set_time_binary_12h(void **state)
 	assert_int_equal(cmos_read(rtc, YEAR), 28);
 }
 
+/* Centuries 00 to 18: the year register from the full year, never below 0. */
+static void test_set_time_before_1900(void **state)
+{
+	struct rtc *rtc = *state;
+
+	cmos_write(rtc, REG_B, 0x82); /* SET, 24h, BCD */
+	cmos_write(rtc, SEC, 0x10);
+	cmos_write(rtc, MIN, 0x20);
+	cmos_write(rtc, HOUR, 0x08);
+	cmos_write(rtc, MDAY, 0x15);
+	cmos_write(rtc, MON, 0x06);
+	cmos_write(rtc, YEAR, 0x50);
+	cmos_write(rtc, CENTURY, 0x18);
+	cmos_write(rtc, REG_B, 0x02);
+	assert_int_equal(cmos_read(rtc, YEAR), 0x50);
+	assert_int_equal(cmos_read(rtc, CENTURY), 0x18);
+	assert_int_equal(cmos_read(rtc, MON), 0x06);
+	assert_int_equal(cmos_read(rtc, MDAY), 0x15);
+
+	cmos_write(rtc, REG_B, 0x84); /* SET, 12h, binary */
+	cmos_write(rtc, HOUR, 0x80 | 12);
+	cmos_write(rtc, MDAY, 29);
+	cmos_write(rtc, MON, 2);
+	cmos_write(rtc, YEAR, 24);
+	cmos_write(rtc, CENTURY, 4); /* 0424, a leap year */
+	cmos_write(rtc, REG_B, 0x06);
+	assert_int_equal(cmos_read(rtc, YEAR), 24);
+	assert_int_equal(cmos_read(rtc, CENTURY), 4);
+	assert_int_equal(cmos_read(rtc, MDAY), 29);
+	assert_int_equal(cmos_read(rtc, HOUR), 12);
+}
+
 /*
  * Writing one time field without SET changes that field only; the others
  * keep following the host clock.
@@ -292,6 +324,7 @@ int main(void)
 		T(test_12_hour_mode),
 		T(test_set_time),
 		T(test_set_time_binary_12h),
+		T(test_set_time_before_1900),
 		T(test_write_one_field_without_set),
 		T(test_status_registers),
 		T(test_nvram),
