@@ -397,7 +397,8 @@ static void host_input(const uint8_t *buf, size_t len)
 	}
 	w = write(stdin_w, buf, n);
 	if (w != (ssize_t)n)
-		fuzz_fail("stdin took %zd of %zu bytes", w, n);
+		fuzz_fail("stdin took %zd of %zu bytes: %s", w, n,
+			  w < 0 ? strerror(errno) : "short");
 	nr_written += n;
 }
 
@@ -557,8 +558,13 @@ static void set_up(const uint8_t *hdr, const uint8_t *ranges,
 	counter = 0;
 	host_clock = (time_t)fuzz_le32(hdr);
 
+	/*
+	 * Twice what is ever written: a small write that does not fit in what
+	 * is left of the pipe's last page starts a new one, so pages are never
+	 * full and MAX_INPUT bytes may need more than MAX_INPUT of capacity.
+	 */
 	if (pipe2(p, O_CLOEXEC) < 0 || fcntl(p[1], F_SETFL, O_NONBLOCK) < 0 ||
-	    fcntl(p[1], F_SETPIPE_SZ, MAX_INPUT) < 0)
+	    fcntl(p[1], F_SETPIPE_SZ, 2 * MAX_INPUT) < 0)
 		fuzz_fail("stdin pipe: %s", strerror(errno));
 	stdin_w = p[1];
 	if (host_console_init(&hc, &guest.loop, p[0], devnull))
