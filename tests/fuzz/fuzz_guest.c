@@ -165,17 +165,30 @@ void fuzz_touch_iov(const struct fuzz_guest *g, const struct iovec *iov,
 	(void)sink;
 }
 
-void fuzz_guest_run_ready(struct fuzz_guest *g)
+/*
+ * Runs the handlers of the sources ready within timeout_ms; the wake-up fd
+ * only ends a wait. Returns how many were ready.
+ */
+static int dispatch(struct fuzz_guest *g, int timeout_ms)
 {
 	struct epoll_event evs[8];
-	int n = epoll_wait(g->loop.epfd, evs, 8, 0);
+	int n = epoll_wait(g->loop.epfd, evs, 8, timeout_ms);
+	uint64_t v;
 
 	for (int i = 0; i < n; i++) {
 		struct ev_source *src = evs[i].data.ptr;
 
 		if (src)
 			src->handler(src, evs[i].events);
+		else if (read(g->loop.wakefd, &v, sizeof(v)) < 0)
+			continue;
 	}
+	return n;
+}
+
+void fuzz_guest_run_ready(struct fuzz_guest *g)
+{
+	dispatch(g, 0);
 }
 
 bool fuzz_queue_yielded(const struct virtio_device *vdev)
@@ -189,22 +202,9 @@ bool fuzz_queue_yielded(const struct virtio_device *vdev)
 void fuzz_guest_run_until_idle(struct fuzz_guest *g, unsigned int max_rounds,
 			       bool (*working)(void))
 {
-	for (unsigned int round = 0; round <= max_rounds; round++) {
-		struct epoll_event evs[8];
-		int n = epoll_wait(g->loop.epfd, evs, 8, 0);
-		uint64_t v;
-
-		if (n <= 0)
+	for (unsigned int round = 0; round <= max_rounds; round++)
+		if (dispatch(g, 0) <= 0)
 			return;
-		for (int i = 0; i < n; i++) {
-			struct ev_source *src = evs[i].data.ptr;
-
-			if (src)
-				src->handler(src, evs[i].events);
-			else if (read(g->loop.wakefd, &v, sizeof(v)) < 0)
-				continue;
-		}
-	}
 	if (working && working())
 		return;
 	fuzz_fail("the device thread is still busy after %u rounds of "
@@ -356,23 +356,6 @@ static void *race_vcpu_thread(void *arg)
 	return NULL;
 }
 
-/* Runs the ready handlers; the wake-up fd only ends a wait. */
-static void race_dispatch(struct fuzz_guest *g, int timeout_ms)
-{
-	struct epoll_event evs[8];
-	int n = epoll_wait(g->loop.epfd, evs, 8, timeout_ms);
-	uint64_t v;
-
-	for (int i = 0; i < n; i++) {
-		struct ev_source *src = evs[i].data.ptr;
-
-		if (src)
-			src->handler(src, evs[i].events);
-		else if (read(g->loop.wakefd, &v, sizeof(v)) < 0)
-			continue;
-	}
-}
-
 static void *race_device_thread(void *arg)
 {
 	struct race *r = arg;
@@ -380,7 +363,7 @@ static void *race_device_thread(void *arg)
 
 	do {
 		last = atomic_load(&r->running) == 0;
-		race_dispatch(r->g, last ? 0 : -1);
+		dispatch(r->g, last ? 0 : -1);
 		if (r->check)
 			r->check();
 	} while (!last);
@@ -413,7 +396,7 @@ void fuzz_race(struct fuzz_guest *g, const uint8_t *data, size_t size,
 	for (unsigned int i = 0; i < FUZZ_VCPUS; i++)
 		pthread_join(vcpu[i], NULL);
 	pthread_join(device, NULL);
-	race_dispatch(g, 0);
+	dispatch(g, 0);
 	if (check)
 		check();
 }
