@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "devices/virtio/virtio.h"
+#include "vmm/iobus.h"
 #include "vmm/log.h"
 
 bool fuzz_verbose;
@@ -110,6 +111,33 @@ void fuzz_guest_load(struct fuzz_guest *g, const uint8_t *data, size_t len)
 		memcpy(g->ram, data, len);
 	memset(g->ram + len, 0, FUZZ_RAM_SIZE - len);
 	memset(g->ram2, 0, FUZZ_RAM2_SIZE);
+}
+
+static void op_access(const struct iobus *bus, uint64_t base, uint64_t span,
+		      unsigned int size, const uint8_t *op)
+{
+	uint8_t buf[8];
+
+	memcpy(buf, op + 6, sizeof(buf));
+	iobus_access(bus, base + fuzz_le32(op + 2) % span, buf, size,
+		     op[0] & 0x80);
+}
+
+void fuzz_op_mmio(const struct iobus *bus, uint64_t base, uint64_t span,
+		  const uint8_t *op)
+{
+	op_access(bus, base, span, 1 + op[1] % 8, op);
+}
+
+void fuzz_op_pio(const struct iobus *bus, uint64_t base, uint64_t span,
+		 const uint8_t *op)
+{
+	op_access(bus, base, span, 1U << (op[1] % 3), op);
+}
+
+void fuzz_op_store(struct fuzz_guest *g, uint64_t span, const uint8_t *op)
+{
+	gm_write(&g->mem, FUZZ_RAM_GPA + fuzz_le32(op + 2) % span, op + 6, 8);
 }
 
 static bool inside(const uint8_t *base, size_t size, const uint8_t *p,

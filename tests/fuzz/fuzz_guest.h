@@ -120,6 +120,27 @@ void fuzz_race(struct fuzz_guest *g, const uint8_t *data, size_t size,
 	       size_t op_size, size_t max_ops,
 	       void (*vcpu_op)(const uint8_t *op), void (*check)(void));
 
+/*
+ * The operations of the targets that drive register windows, FUZZ_OP_SIZE
+ * bytes each: [0] what (the target's to say; bit 7: a write), [1] size,
+ * [2..5] off (32 bit), [6..13] value (64 bit).
+ */
+#define FUZZ_OP_SIZE 14
+
+struct iobus;
+
+/*
+ * The operation's access at base + off % span on bus, 1 + [1] % 8 bytes
+ * wide: a write of the value, or a read.
+ */
+void fuzz_op_mmio(const struct iobus *bus, uint64_t base, uint64_t span,
+		  const uint8_t *op);
+/* The same as port I/O, 1 << ([1] % 3) bytes wide. */
+void fuzz_op_pio(const struct iobus *bus, uint64_t base, uint64_t span,
+		 const uint8_t *op);
+/* The "driver" stores the value in guest RAM at FUZZ_RAM_GPA + off % span. */
+void fuzz_op_store(struct fuzz_guest *g, uint64_t span, const uint8_t *op);
+
 /* Reports an oracle violation (with printf-style detail) and aborts. */
 void fuzz_fail(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));

@@ -6,7 +6,7 @@
  * on the bus, everything dispatched through iobus_access() as the vCPU
  * loop does. A fresh bus and device for each input.
  *
- * Input: a sequence of OP_SIZE-byte operations
+ * Input: a sequence of FUZZ_OP_SIZE-byte operations
  *
  *   [0]      bits 0-2: what (0: port I/O at 0xCF8 + (off & 7), 1: ECAM
  *            at off % 1 MiB, 2, 5-7: the BAR window at off % 512 MiB,
@@ -34,7 +34,6 @@
 #include "tests/fuzz/fuzz_guest.h"
 #include "vmm/iobus.h"
 
-#define OP_SIZE 14
 #define MAX_OPS 512
 
 static struct fuzz_guest guest;
@@ -103,31 +102,22 @@ static void check_state(uint16_t host_vendor, uint16_t host_device,
 
 static void do_op(const uint8_t *op)
 {
-	bool write = op[0] & 0x80;
-	uint32_t off = fuzz_le32(op + 2);
-	uint8_t buf[8];
-
-	memcpy(buf, op + 6, sizeof(buf));
 	switch (op[0] & 7) {
 	case 0:
-		iobus_access(&pio, PCI_CONF1_PORT + (off & 7), buf,
-			     1U << (op[1] % 3), write);
+		fuzz_op_pio(&pio, PCI_CONF1_PORT, PCI_CONF1_PORTS, op);
 		break;
 	case 1:
-		iobus_access(&mmio, X86_PCI_ECAM_BASE + off % X86_PCI_ECAM_SIZE,
-			     buf, 1 + op[1] % 8, write);
+		fuzz_op_mmio(&mmio, X86_PCI_ECAM_BASE, X86_PCI_ECAM_SIZE, op);
 		break;
 	case 3:
 		fuzz_guest_run_ready(&guest);
 		break;
 	case 4:
-		gm_write(&guest.mem, FUZZ_RAM_GPA + off % FUZZ_RAM_SIZE, buf,
-			 sizeof(buf));
+		fuzz_op_store(&guest, FUZZ_RAM_SIZE, op);
 		break;
 	default:
-		iobus_access(&mmio,
-			     X86_PCI_WINDOW_BASE + off % X86_PCI_WINDOW_SIZE,
-			     buf, 1 + op[1] % 8, write);
+		fuzz_op_mmio(&mmio, X86_PCI_WINDOW_BASE, X86_PCI_WINDOW_SIZE,
+			     op);
 		break;
 	}
 }
@@ -151,8 +141,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	host_device = pci_get_u16(bus.host_bridge.cfg + PCI_DEVICE_ID);
 	rng_caps = vp.pci.cfg[PCI_CAPABILITY_LIST];
 
-	for (size_t i = 0; i + OP_SIZE <= size && i / OP_SIZE < MAX_OPS;
-	     i += OP_SIZE) {
+	for (size_t i = 0;
+	     i + FUZZ_OP_SIZE <= size && i / FUZZ_OP_SIZE < MAX_OPS;
+	     i += FUZZ_OP_SIZE) {
 		do_op(data + i);
 		check_state(host_vendor, host_device, rng_caps);
 	}

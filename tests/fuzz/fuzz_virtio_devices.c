@@ -15,7 +15,7 @@
  * Input: a 3-byte header, the operations, then guest RAM from FUZZ_RAM_GPA
  *
  *   [0]      bit 0: virtio-mmio (else virtio-pci)
- *   [1..2]   number of OP_SIZE-byte operations (le16, at most MAX_OPS)
+ *   [1..2]   number of FUZZ_OP_SIZE-byte operations (le16, at most MAX_OPS)
  *   op [0]   bits 0-3: what (0-2: a register access to blk, net or fs:
  *            BAR 0 where kestrel places it, at off % 32 KiB, or the
  *            virtio-mmio window at off % 512; 3: port I/O at 0xCF8 +
@@ -70,7 +70,6 @@
 #include "vmm/iobus.h"
 
 #define HDR_SIZE 3
-#define OP_SIZE 14
 #define MAX_OPS 512
 #define MAX_ROUNDS 2000
 #define NR_DEVS 3
@@ -560,55 +559,42 @@ static void run_device_thread(void)
 
 static void do_op(const uint8_t *op)
 {
-	bool write = op[0] & 0x80;
-	unsigned int what = op[0] & 15, size = 1 + op[1] % 8;
-	uint32_t off = fuzz_le32(op + 2);
-	uint64_t value = fuzz_le64(op + 6);
-	uint8_t buf[8];
+	unsigned int what = op[0] & 15;
 	size_t len;
 
-	memcpy(buf, op + 6, sizeof(buf));
 	if (what >= 10)
 		what = (what - 10) % 3;
 	switch (what) {
 	case 0:
 	case 1:
 	case 2:
-		iobus_access(use_mmio ? &virtio_mmio : &pci_mmio,
-			     regs_base(what) +
-				     off % (use_mmio ? VIRTIO_MMIO_SIZE :
-						       VIRTIO_PCI_BAR_SIZE),
-			     buf, size, write);
+		fuzz_op_mmio(
+			use_mmio ? &virtio_mmio : &pci_mmio, regs_base(what),
+			use_mmio ? VIRTIO_MMIO_SIZE : VIRTIO_PCI_BAR_SIZE, op);
 		break;
 	case 3:
 	case 4:
 		if (use_mmio)
-			iobus_access(&virtio_mmio,
-				     MMIO_BASE +
-					     off % (NR_DEVS * VIRTIO_MMIO_SIZE),
-				     buf, size, write);
+			fuzz_op_mmio(&virtio_mmio, MMIO_BASE,
+				     NR_DEVS * VIRTIO_MMIO_SIZE, op);
 		else if (what == 3)
-			iobus_access(&pio, PCI_CONF1_PORT + (off & 7), buf,
-				     1U << (op[1] % 3), write);
+			fuzz_op_pio(&pio, PCI_CONF1_PORT, PCI_CONF1_PORTS, op);
 		else
-			iobus_access(&pci_mmio,
-				     X86_PCI_ECAM_BASE +
-					     off % X86_PCI_ECAM_SIZE,
-				     buf, size, write);
+			fuzz_op_mmio(&pci_mmio, X86_PCI_ECAM_BASE,
+				     X86_PCI_ECAM_SIZE, op);
 		break;
 	case 5:
 		run_device_thread();
 		break;
 	case 6:
-		gm_write(&guest.mem,
-			 FUZZ_RAM_GPA + off % (FUZZ_RAM_SIZE + FUZZ_RAM2_SIZE),
-			 buf, sizeof(buf));
+		fuzz_op_store(&guest, FUZZ_RAM_SIZE + FUZZ_RAM2_SIZE, op);
 		break;
 	case 7:
 		bring_up(op);
 		break;
 	case 8:
-		len = NET_HDR_LEN + value % (NET_MAX_FRAME - NET_HDR_LEN + 1);
+		len = NET_HDR_LEN +
+		      fuzz_le64(op + 6) % (NET_MAX_FRAME - NET_HDR_LEN + 1);
 		if (nr_frames < MAX_FRAMES) {
 			frame_len[nr_frames++] = len;
 			net.be->rx_ready(net.be->dev);
@@ -630,16 +616,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	use_mmio = data[0] & 1;
 	nr_ops = fuzz_le16(data + 1) % (MAX_OPS + 1);
-	if ((size - HDR_SIZE) / OP_SIZE < nr_ops)
-		nr_ops = (size - HDR_SIZE) / OP_SIZE;
-	at = HDR_SIZE + nr_ops * OP_SIZE;
+	if ((size - HDR_SIZE) / FUZZ_OP_SIZE < nr_ops)
+		nr_ops = (size - HDR_SIZE) / FUZZ_OP_SIZE;
+	at = HDR_SIZE + nr_ops * FUZZ_OP_SIZE;
 	fuzz_guest_load(&guest, data + at, size - at);
 	budget = TOUCH_BUDGET;
 	nr_frames = next_frame = 0;
 	attach_transports();
 
 	for (size_t i = 0; i < nr_ops; i++)
-		do_op(data + HDR_SIZE + i * OP_SIZE);
+		do_op(data + HDR_SIZE + i * FUZZ_OP_SIZE);
 	run_device_thread();
 	for (unsigned int d = 0; d < NR_DEVS; d++)
 		check_device(d);

@@ -5,7 +5,7 @@
  * devices/virtio/console.c), register accesses dispatched through
  * iobus_access() as the vCPU loop does. Fresh devices for each input.
  *
- * Input: a sequence of OP_SIZE-byte operations
+ * Input: a sequence of FUZZ_OP_SIZE-byte operations
  *
  *   [0]      bits 0-2: what (0-3: an MMIO access to the rng's registers,
  *            4: to the console's, at off % VIRTIO_MMIO_SIZE; 5: run the
@@ -34,7 +34,6 @@
 #include "tests/fuzz/fuzz_guest.h"
 #include "vmm/iobus.h"
 
-#define OP_SIZE 14
 #define MAX_OPS 512
 #define RNG_BASE 0xd0000000ULL
 #define CON_BASE (RNG_BASE + VIRTIO_MMIO_SIZE)
@@ -98,29 +97,21 @@ static void check_transport(const struct virtio_mmio *vm)
 
 static void do_op(const uint8_t *op)
 {
-	bool write = op[0] & 0x80;
-	uint32_t off = fuzz_le32(op + 2);
-	uint8_t buf[8];
-
-	memcpy(buf, op + 6, sizeof(buf));
 	switch (op[0] & 7) {
 	case 4:
-		iobus_access(&mmio, CON_BASE + off % VIRTIO_MMIO_SIZE, buf,
-			     1 + op[1] % 8, write);
+		fuzz_op_mmio(&mmio, CON_BASE, VIRTIO_MMIO_SIZE, op);
 		break;
 	case 5:
 		fuzz_guest_run_ready(&guest);
 		break;
 	case 6:
-		gm_write(&guest.mem, FUZZ_RAM_GPA + off % FUZZ_RAM_SIZE, buf,
-			 sizeof(buf));
+		fuzz_op_store(&guest, FUZZ_RAM_SIZE, op);
 		break;
 	case 7:
-		virtio_console_receive(&con, buf, off % 9);
+		virtio_console_receive(&con, op + 6, fuzz_le32(op + 2) % 9);
 		break;
 	default:
-		iobus_access(&mmio, RNG_BASE + off % VIRTIO_MMIO_SIZE, buf,
-			     1 + op[1] % 8, write);
+		fuzz_op_mmio(&mmio, RNG_BASE, VIRTIO_MMIO_SIZE, op);
 		break;
 	}
 }
@@ -141,8 +132,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (err)
 		fuzz_fail("cannot create the devices: %d", err);
 
-	for (size_t i = 0; i + OP_SIZE <= size && i / OP_SIZE < MAX_OPS;
-	     i += OP_SIZE) {
+	for (size_t i = 0;
+	     i + FUZZ_OP_SIZE <= size && i / FUZZ_OP_SIZE < MAX_OPS;
+	     i += FUZZ_OP_SIZE) {
 		do_op(data + i);
 		check_transport(&rng_mmio);
 		check_transport(&con_mmio);

@@ -6,7 +6,7 @@
  * the single-threaded fuzz_virtio_mmio cannot reach. Fresh devices for
  * each input; the threads are fuzz_race()'s (tests/fuzz/fuzz_guest.h).
  *
- * Input: a sequence of OP_SIZE-byte operations
+ * Input: a sequence of FUZZ_OP_SIZE-byte operations
  *
  *   [0]      bits 0-2: what (0-2: an MMIO access to the rng's registers,
  *            3-5: to the console's, at off % VIRTIO_MMIO_SIZE; 6: store
@@ -34,7 +34,6 @@
 #include "tests/fuzz/fuzz_guest.h"
 #include "vmm/iobus.h"
 
-#define OP_SIZE 14
 #define MAX_OPS 512
 #define RNG_BASE 0xd0000000ULL
 #define CON_BASE (RNG_BASE + VIRTIO_MMIO_SIZE)
@@ -103,26 +102,17 @@ static void check(void)
 
 static void vcpu_op(const uint8_t *op)
 {
-	bool write = op[0] & 0x80;
-	uint32_t off = fuzz_le32(op + 2);
-	uint8_t buf[8];
-
-	memcpy(buf, op + 6, sizeof(buf));
 	switch (op[0] & 7) {
 	case 0:
 	case 1:
 	case 2:
-		iobus_access(&mmio, RNG_BASE + off % VIRTIO_MMIO_SIZE, buf,
-			     1 + op[1] % 8, write);
+		fuzz_op_mmio(&mmio, RNG_BASE, VIRTIO_MMIO_SIZE, op);
 		break;
 	case 6:
-		gm_write(&guest.mem,
-			 FUZZ_RAM_GPA + off % (FUZZ_RAM_SIZE + FUZZ_RAM2_SIZE),
-			 buf, sizeof(buf));
+		fuzz_op_store(&guest, FUZZ_RAM_SIZE + FUZZ_RAM2_SIZE, op);
 		break;
 	default:
-		iobus_access(&mmio, CON_BASE + off % VIRTIO_MMIO_SIZE, buf,
-			     1 + op[1] % 8, write);
+		fuzz_op_mmio(&mmio, CON_BASE, VIRTIO_MMIO_SIZE, op);
 		break;
 	}
 }
@@ -144,7 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (err)
 		fuzz_fail("cannot create the devices: %d", err);
 
-	fuzz_race(&guest, data, size, OP_SIZE, MAX_OPS, vcpu_op, check);
+	fuzz_race(&guest, data, size, FUZZ_OP_SIZE, MAX_OPS, vcpu_op, check);
 	if (fuzz_verbose)
 		fprintf(stderr,
 			"rng: status %#x, used %u, int %#x; console: status "

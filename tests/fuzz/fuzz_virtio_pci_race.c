@@ -8,7 +8,7 @@
  * devices for each input; the threads are fuzz_race()'s
  * (tests/fuzz/fuzz_guest.h).
  *
- * Input: a sequence of OP_SIZE-byte operations
+ * Input: a sequence of FUZZ_OP_SIZE-byte operations
  *
  *   [0]      bits 0-2: what (0: port I/O at 0xCF8 + (off & 7), 1: ECAM
  *            at off % 1 MiB, 2-4: the BAR window at off % 64 KiB (where
@@ -42,7 +42,6 @@
 #include "tests/fuzz/fuzz_guest.h"
 #include "vmm/iobus.h"
 
-#define OP_SIZE 14
 #define MAX_OPS 512
 #define TOUCH_BUDGET (256 * 1024)
 
@@ -162,33 +161,22 @@ static void check_intx_status(const struct virtio_pci *vp)
 
 static void vcpu_op(const uint8_t *op)
 {
-	bool write = op[0] & 0x80;
-	uint32_t off = fuzz_le32(op + 2);
-	uint8_t buf[8];
-
-	memcpy(buf, op + 6, sizeof(buf));
 	switch (op[0] & 7) {
 	case 0:
-		iobus_access(&pio, PCI_CONF1_PORT + (off & 7), buf,
-			     1U << (op[1] % 3), write);
+		fuzz_op_pio(&pio, PCI_CONF1_PORT, PCI_CONF1_PORTS, op);
 		break;
 	case 1:
-		iobus_access(&mmio, X86_PCI_ECAM_BASE + off % X86_PCI_ECAM_SIZE,
-			     buf, 1 + op[1] % 8, write);
+		fuzz_op_mmio(&mmio, X86_PCI_ECAM_BASE, X86_PCI_ECAM_SIZE, op);
 		break;
 	case 5:
-		iobus_access(&mmio,
-			     X86_PCI_WINDOW_BASE + off % X86_PCI_WINDOW_SIZE,
-			     buf, 1 + op[1] % 8, write);
+		fuzz_op_mmio(&mmio, X86_PCI_WINDOW_BASE, X86_PCI_WINDOW_SIZE,
+			     op);
 		break;
 	case 6:
-		gm_write(&guest.mem,
-			 FUZZ_RAM_GPA + off % (FUZZ_RAM_SIZE + FUZZ_RAM2_SIZE),
-			 buf, sizeof(buf));
+		fuzz_op_store(&guest, FUZZ_RAM_SIZE + FUZZ_RAM2_SIZE, op);
 		break;
 	default:
-		iobus_access(&mmio, X86_PCI_WINDOW_BASE + off % 0x10000, buf,
-			     1 + op[1] % 8, write);
+		fuzz_op_mmio(&mmio, X86_PCI_WINDOW_BASE, 0x10000, op);
 		break;
 	}
 }
@@ -217,7 +205,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rng_caps = rng_pci.pci.cfg[PCI_CAPABILITY_LIST];
 	con_caps = con_pci.pci.cfg[PCI_CAPABILITY_LIST];
 
-	fuzz_race(&guest, data, size, OP_SIZE, MAX_OPS, vcpu_op, check);
+	fuzz_race(&guest, data, size, FUZZ_OP_SIZE, MAX_OPS, vcpu_op, check);
 	check_intx_status(&rng_pci);
 	check_intx_status(&con_pci);
 	if (fuzz_verbose)
