@@ -67,6 +67,7 @@
 #include "devices/virtio/net.h"
 #include "devices/virtio/pci.h"
 #include "tests/fuzz/fuzz_guest.h"
+#include "tests/fuzz/fuzz_pci.h"
 #include "vmm/iobus.h"
 
 #define HDR_SIZE 3
@@ -348,13 +349,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	    virtio_fs_setup(&fs, &guest.hv))
 		fuzz_fail("virtio-fs: %s", err);
 
-	if (iobus_register(&pio, PCI_CONF1_PORT, PCI_CONF1_PORTS,
-			   &pci_conf1_io_ops, &bus) ||
-	    iobus_register(&pci_mmio, X86_PCI_ECAM_BASE, X86_PCI_ECAM_SIZE,
-			   &pci_ecam_io_ops, &bus) ||
-	    iobus_register(&pci_mmio, X86_PCI_WINDOW_BASE, X86_PCI_WINDOW_SIZE,
-			   &pci_window_io_ops, &bus))
-		fuzz_fail("cannot register the PCI ranges");
+	fuzz_pci_register(&pio, &pci_mmio, &bus);
 	for (unsigned int d = 0; d < NR_DEVS; d++)
 		if (iobus_register(
 			    &virtio_mmio, MMIO_BASE + d * VIRTIO_MMIO_SIZE,
@@ -388,8 +383,7 @@ static void detach_transports(void)
 		return;
 	for (unsigned int d = 0; d < NR_DEVS; d++)
 		virtio_pci_destroy(&vpci[d]);
-	pthread_rwlock_destroy(&bus.lock);
-	pthread_mutex_destroy(&bus.intx_lock);
+	fuzz_pci_bus_destroy(&bus);
 }
 
 /* ---- registers ---- */

@@ -40,6 +40,7 @@
 #include "devices/virtio/pci.h"
 #include "devices/virtio/rng.h"
 #include "tests/fuzz/fuzz_guest.h"
+#include "tests/fuzz/fuzz_pci.h"
 #include "vmm/iobus.h"
 
 #define MAX_OPS 512
@@ -54,15 +55,6 @@ static struct iobus pio = { .name = "pio" }, mmio = { .name = "mmio" };
 static size_t budget; /* the console's output is serialised by its lock */
 static uint16_t host_vendor, host_device;
 static uint8_t host_caps, rng_caps, con_caps;
-
-static void set_irq(void *ctx, uint32_t gsi, int level)
-{
-	(void)ctx;
-	if (gsi < PCI_INTX_GSI_BASE ||
-	    gsi >= PCI_INTX_GSI_BASE + PCI_INTX_GSIS ||
-	    (level != 0 && level != 1))
-		fuzz_fail("set_irq(%u, %d)", gsi, level);
-}
 
 static void console_output(void *ctx, const uint8_t *buf, size_t len)
 {
@@ -82,13 +74,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fuzz_guest_init(&guest);
-	if (iobus_register(&pio, PCI_CONF1_PORT, PCI_CONF1_PORTS,
-			   &pci_conf1_io_ops, &bus) ||
-	    iobus_register(&mmio, X86_PCI_ECAM_BASE, X86_PCI_ECAM_SIZE,
-			   &pci_ecam_io_ops, &bus) ||
-	    iobus_register(&mmio, X86_PCI_WINDOW_BASE, X86_PCI_WINDOW_SIZE,
-			   &pci_window_io_ops, &bus))
-		fuzz_fail("cannot register the PCI ranges");
+	fuzz_pci_register(&pio, &mmio, &bus);
 	return 0;
 }
 
@@ -96,18 +82,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void check_header(const struct pci_device *d, uint16_t vendor,
 			 uint16_t device, uint8_t caps)
 {
-	if (pci_get_u16(d->cfg + PCI_VENDOR_ID) != vendor ||
-	    pci_get_u16(d->cfg + PCI_DEVICE_ID) != device)
-		fuzz_fail("slot %u: IDs now %04x:%04x", d->slot,
-			  pci_get_u16(d->cfg + PCI_VENDOR_ID),
-			  pci_get_u16(d->cfg + PCI_DEVICE_ID));
+	fuzz_pci_check_device(d, vendor, device);
 	if (d->cfg[PCI_CAPABILITY_LIST] != caps)
 		fuzz_fail("slot %u: capability list moved to %#x", d->slot,
 			  d->cfg[PCI_CAPABILITY_LIST]);
-	for (unsigned int b = 0; b < PCI_NR_BARS; b++)
-		if (d->bar[b].size && (d->bar[b].addr & (d->bar[b].size - 1)))
-			fuzz_fail("slot %u BAR %u at %#x, size %#x", d->slot, b,
-				  d->bar[b].addr, d->bar[b].size);
 }
 
 static void check_virtio(struct virtio_pci *vp)
@@ -187,8 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_guest_load(&guest, NULL, 0);
 	budget = TOUCH_BUDGET;
-	pci_bus_init(&bus, X86_PCI_WINDOW_BASE, X86_PCI_WINDOW_SIZE, set_irq,
-		     NULL);
+	fuzz_pci_bus_init(&bus);
 	err = virtio_rng_init(&rng, &guest.hv);
 	if (!err)
 		err = virtio_pci_init(&rng_pci, &rng.vdev, &bus);
@@ -220,8 +197,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	virtio_pci_destroy(&rng_pci);
 	virtio_console_destroy(&con);
 	virtio_rng_destroy(&rng);
-	pthread_rwlock_destroy(&bus.lock);
-	pthread_mutex_destroy(&bus.intx_lock);
+	fuzz_pci_bus_destroy(&bus);
 	pthread_mutex_destroy(&con.vdev.lock);
 	pthread_mutex_destroy(&rng.vdev.lock);
 	return 0;
