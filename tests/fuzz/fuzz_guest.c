@@ -113,6 +113,19 @@ void fuzz_guest_load(struct fuzz_guest *g, const uint8_t *data, size_t len)
 	memset(g->ram2, 0, FUZZ_RAM2_SIZE);
 }
 
+void fuzz_sink_output(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct fuzz_sink *s = ctx;
+	struct iovec iov = { (void *)buf, len };
+
+	fuzz_touch_iov(s->g, &iov, 1, 0, &s->budget);
+}
+
+void fuzz_ignore_rx_ready(void *ctx)
+{
+	(void)ctx;
+}
+
 static void op_access(const struct iobus *bus, uint64_t base, uint64_t span,
 		      unsigned int size, const uint8_t *op)
 {

@@ -68,6 +68,24 @@ bool fuzz_guest_contains(const struct fuzz_guest *g, const void *p, size_t len);
 void fuzz_touch_iov(const struct fuzz_guest *g, const struct iovec *iov,
 		    unsigned int nr_out, unsigned int nr_in, size_t *budget);
 
+/* What fuzz_touch_iov() may touch of each input's device output. */
+#define FUZZ_TOUCH_BUDGET (256 * 1024)
+
+/*
+ * Where a device's output to the host goes (a console's, a port's): each
+ * buffer must lie in guest RAM, and is touched as fuzz_touch_iov() does,
+ * within the budget (which the target sets for each input).
+ */
+struct fuzz_sink {
+	const struct fuzz_guest *g;
+	size_t budget;
+};
+
+/* An output callback: ctx is the struct fuzz_sink. */
+void fuzz_sink_output(void *ctx, const uint8_t *buf, size_t len);
+/* An rx_ready callback for a host side that offers input when it likes. */
+void fuzz_ignore_rx_ready(void *ctx);
+
 struct virtio_device;
 struct virtio_transport_ops;
 /* A transport for devices driven directly: interrupts go nowhere. */

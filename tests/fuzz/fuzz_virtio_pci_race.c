@@ -31,43 +31,24 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "arch/x86/layout.h"
 #include "devices/pci.h"
-#include "devices/virtio/console.h"
 #include "devices/virtio/pci.h"
-#include "devices/virtio/rng.h"
+#include "tests/fuzz/fuzz_devpair.h"
 #include "tests/fuzz/fuzz_guest.h"
 #include "tests/fuzz/fuzz_pci.h"
 #include "vmm/iobus.h"
 
 #define MAX_OPS 512
-#define TOUCH_BUDGET (256 * 1024)
 
 static struct fuzz_guest guest;
 static struct pci_bus bus;
-static struct virtio_rng rng;
-static struct virtio_console con;
+static struct fuzz_devpair pair;
 static struct virtio_pci rng_pci, con_pci;
 static struct iobus pio = { .name = "pio" }, mmio = { .name = "mmio" };
-static size_t budget; /* the console's output is serialised by its lock */
 static uint16_t host_vendor, host_device;
 static uint8_t host_caps, rng_caps, con_caps;
-
-static void console_output(void *ctx, const uint8_t *buf, size_t len)
-{
-	struct iovec iov = { (void *)buf, len };
-
-	(void)ctx;
-	fuzz_touch_iov(&guest, &iov, 1, 0, &budget);
-}
-
-static void console_rx_ready(void *ctx)
-{
-	(void)ctx;
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -164,18 +145,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int err;
 
 	fuzz_guest_load(&guest, NULL, 0);
-	budget = TOUCH_BUDGET;
 	fuzz_pci_bus_init(&bus);
-	err = virtio_rng_init(&rng, &guest.hv);
+	fuzz_devpair_init(&pair, &guest);
+	err = virtio_pci_init(&rng_pci, &pair.rng.vdev, &bus);
 	if (!err)
-		err = virtio_pci_init(&rng_pci, &rng.vdev, &bus);
-	if (!err)
-		err = virtio_console_init(&con, &guest.hv, console_output,
-					  console_rx_ready, NULL);
-	if (!err)
-		err = virtio_pci_init(&con_pci, &con.vdev, &bus);
+		err = virtio_pci_init(&con_pci, &pair.con.vdev, &bus);
 	if (err)
-		fuzz_fail("cannot create the devices: %d", err);
+		fuzz_fail("cannot create the transports: %d", err);
 	host_vendor = pci_get_u16(bus.host_bridge.cfg + PCI_VENDOR_ID);
 	host_device = pci_get_u16(bus.host_bridge.cfg + PCI_DEVICE_ID);
 	host_caps = bus.host_bridge.cfg[PCI_CAPABILITY_LIST];
@@ -185,20 +161,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_race(&guest, data, size, FUZZ_OP_SIZE, MAX_OPS, vcpu_op, check);
 	check_intx_status(&rng_pci);
 	check_intx_status(&con_pci);
-	if (fuzz_verbose)
-		fprintf(stderr,
-			"rng: status %#x, used %u, isr %#x; console: status "
-			"%#x, rx used %u, tx used %u, isr %#x\n",
-			rng.vdev.status, rng.vdev.vq[0].used, rng_pci.isr,
-			con.vdev.status, con.vdev.vq[0].used,
-			con.vdev.vq[1].used, con_pci.isr);
+	fuzz_devpair_trace(&pair, "isr", rng_pci.isr, con_pci.isr);
 
 	virtio_pci_destroy(&con_pci);
 	virtio_pci_destroy(&rng_pci);
-	virtio_console_destroy(&con);
-	virtio_rng_destroy(&rng);
+	fuzz_devpair_destroy(&pair);
 	fuzz_pci_bus_destroy(&bus);
-	pthread_mutex_destroy(&con.vdev.lock);
-	pthread_mutex_destroy(&rng.vdev.lock);
 	return 0;
 }
