@@ -67,6 +67,7 @@
 #include "devices/virtio/net.h"
 #include "devices/virtio/pci.h"
 #include "tests/fuzz/fuzz_guest.h"
+#include "tests/fuzz/fuzz_netbe.h"
 #include "tests/fuzz/fuzz_pci.h"
 #include "vmm/iobus.h"
 
@@ -76,8 +77,6 @@
 #define NR_DEVS 3
 #define IMAGE_SIZE (64 * 1024)
 #define MMIO_BASE X86_VIRTIO_MMIO_BASE
-#define TOUCH_BUDGET (256 * 1024)
-#define MAX_FRAMES 8
 
 enum { BLK, NET, FS };
 
@@ -86,6 +85,7 @@ static const uint32_t mmio_gsi[NR_DEVS] = { 5, 6, 7 };
 static struct fuzz_guest guest;
 static struct virtio_blk blk;
 static struct virtio_net net;
+static struct fuzz_netbe netbe; /* takes frames, offers the input's */
 static struct virtio_fs fs;
 static struct virtio_device *vdev[NR_DEVS] = { &blk.vdev, &net.vdev, &fs.vdev };
 static bool use_mmio;
@@ -94,7 +94,6 @@ static struct virtio_pci vpci[NR_DEVS];
 static struct virtio_mmio vmmio[NR_DEVS];
 static struct iobus pio = { .name = "pio" }, pci_mmio = { .name = "mmio" },
 		    virtio_mmio = { .name = "mmio" };
-static size_t budget;
 static char share[4096];
 static struct stat share_st[3];
 
@@ -141,79 +140,6 @@ int io_submit(io_context_t ctx, long nr, struct iocb *ios[])
 	ret = syscall(SYS_io_submit, ctx, nr, ios);
 	return ret < 0 ? -errno : (int)ret;
 }
-
-/* ---- net: a back end that takes frames and offers the input's ---- */
-
-static size_t frame_len[MAX_FRAMES];
-static unsigned int nr_frames, next_frame;
-
-static bool fb_send(struct net_backend *be, const struct iovec *iov,
-		    unsigned int n)
-{
-	size_t len = 0;
-
-	(void)be;
-	fuzz_touch_iov(&guest, iov, n, 0, &budget);
-	for (unsigned int i = 0; i < n; i++)
-		len += iov[i].iov_len;
-	if (len < NET_HDR_LEN || len > NET_MAX_FRAME)
-		fuzz_fail("send: a %zu-byte frame reached the back end", len);
-	return true;
-}
-
-static size_t fb_recv(struct net_backend *be, uint8_t *buf, size_t len)
-{
-	size_t n;
-
-	(void)be;
-	if (next_frame == nr_frames)
-		return 0;
-	n = frame_len[next_frame++];
-	if (n > len)
-		fuzz_fail("recv: no room for a %zu-byte frame", n);
-	memset(buf, 0, NET_HDR_LEN);
-	memset(buf + NET_HDR_LEN, 0x42, n - NET_HDR_LEN);
-	return n;
-}
-
-static void fb_pause_rx(struct net_backend *be, bool paused)
-{
-	(void)be;
-	(void)paused;
-}
-
-static void fb_set_offloads(struct net_backend *be, uint64_t features)
-{
-	(void)be;
-	(void)features;
-}
-
-static int fb_attach(struct net_backend *be, struct evloop *loop)
-{
-	(void)be;
-	(void)loop;
-	return 0;
-}
-
-static void fb_destroy(struct net_backend *be)
-{
-	(void)be;
-}
-
-static const struct net_backend_ops fb_ops = {
-	.attach = fb_attach,
-	.send = fb_send,
-	.recv = fb_recv,
-	.pause_rx = fb_pause_rx,
-	.set_offloads = fb_set_offloads,
-	.destroy = fb_destroy,
-};
-
-static struct net_backend fake_backend = {
-	.ops = &fb_ops,
-	.offloads =
-		(1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM),
-};
 
 /* ---- fs: a read-only share that must stay as it is ---- */
 
@@ -341,7 +267,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fuzz_fail("virtio_blk_init: %s", err);
 	unlink(path); /* the device holds it open */
 
-	if (virtio_net_init(&net, mac, &fake_backend, &guest.hv))
+	fuzz_netbe_init(&netbe, &guest,
+			(1ULL << VIRTIO_NET_F_CSUM) |
+				(1ULL << VIRTIO_NET_F_GUEST_CSUM));
+	if (virtio_net_init(&net, mac, &netbe.be, &guest.hv))
 		fuzz_fail("virtio_net_init");
 
 	make_share(dir);
@@ -589,10 +518,8 @@ static void do_op(const uint8_t *op)
 	case 8:
 		len = NET_HDR_LEN +
 		      fuzz_le64(op + 6) % (NET_MAX_FRAME - NET_HDR_LEN + 1);
-		if (nr_frames < MAX_FRAMES) {
-			frame_len[nr_frames++] = len;
+		if (fuzz_netbe_offer(&netbe, len, 0, 0x42))
 			net.be->rx_ready(net.be->dev);
-		}
 		break;
 	default:
 		set_status((op[1] & 3) % 3, 0);
@@ -614,8 +541,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		nr_ops = (size - HDR_SIZE) / FUZZ_OP_SIZE;
 	at = HDR_SIZE + nr_ops * FUZZ_OP_SIZE;
 	fuzz_guest_load(&guest, data + at, size - at);
-	budget = TOUCH_BUDGET;
-	nr_frames = next_frame = 0;
+	fuzz_netbe_reset(&netbe);
 	attach_transports();
 
 	for (size_t i = 0; i < nr_ops; i++)
