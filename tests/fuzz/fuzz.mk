@@ -26,7 +26,7 @@ FUZZ_TARGETS := fuzz_virtqueue fuzz_virtio_blk fuzz_pci_config \
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 
 # What the targets share: the fake guest and the devices' scaffolding.
-FUZZ_SHARED := fuzz_guest fuzz_pci fuzz_devpair fuzz_netbe
+FUZZ_SHARED := fuzz_guest fuzz_pci fuzz_devpair fuzz_netbe fuzz_host
 FUZZ_SHARED_HDRS := $(FUZZ_SHARED:%=tests/fuzz/%.h)
 
 # Everything under test, plus what the targets share.

@@ -50,13 +50,11 @@
  * bytes of guest RAM; fs: the read-only share is unchanged.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "arch/x86/layout.h"
@@ -67,6 +65,7 @@
 #include "devices/virtio/net.h"
 #include "devices/virtio/pci.h"
 #include "tests/fuzz/fuzz_guest.h"
+#include "tests/fuzz/fuzz_host.h"
 #include "tests/fuzz/fuzz_netbe.h"
 #include "tests/fuzz/fuzz_pci.h"
 #include "vmm/iobus.h"
@@ -101,59 +100,20 @@ static struct stat share_st[3];
 
 static void check_iocb(const struct iocb *cb)
 {
-	const struct iovec *iov = cb->u.c.buf;
-	uint64_t total = 0, off = (uint64_t)cb->u.c.offset;
-
 	if (cb->aio_fildes != blk.disk.fd &&
 	    cb->aio_fildes != blk.disk.buffered_fd)
 		fuzz_fail("io_submit: fd %d is not the disk's", cb->aio_fildes);
-	if (cb->aio_lio_opcode == IO_CMD_FDSYNC)
-		return;
-	if (cb->aio_lio_opcode != IO_CMD_PREADV &&
-	    cb->aio_lio_opcode != IO_CMD_PWRITEV)
-		fuzz_fail("io_submit: opcode %d", cb->aio_lio_opcode);
-	if (cb->u.c.nbytes == 0 || cb->u.c.nbytes > VIRTIO_BLK_IOV_POOL)
-		fuzz_fail("io_submit: %lu iovecs", cb->u.c.nbytes);
-	for (unsigned long i = 0; i < cb->u.c.nbytes; i++) {
-		if (!fuzz_guest_contains(&guest, iov[i].iov_base,
-					 iov[i].iov_len))
-			fuzz_fail("io_submit: iov[%lu] %p+%zu is not guest RAM",
-				  i, iov[i].iov_base, iov[i].iov_len);
-		total += iov[i].iov_len;
-	}
-	if (off % 512 || total % 512 || total == 0 || off > IMAGE_SIZE ||
-	    total > IMAGE_SIZE - off)
-		fuzz_fail("io_submit: %llu bytes at %llu, the image is %u",
-			  (unsigned long long)total, (unsigned long long)off,
-			  IMAGE_SIZE);
+	fuzz_check_iocb_io(&guest, cb, IMAGE_SIZE);
 }
 
-/* Replaces libaio's (a bare system call) to look at each request first. */
+/* Replaces libaio's, to look at each request first. */
 int io_submit(io_context_t ctx, long nr, struct iocb *ios[])
 {
-	long ret;
-
-	if (nr <= 0 || nr > VIRTIO_BLK_QUEUE_SIZE)
-		fuzz_fail("io_submit of %ld requests", nr);
-	for (long i = 0; i < nr; i++)
-		check_iocb(ios[i]);
-	ret = syscall(SYS_io_submit, ctx, nr, ios);
-	return ret < 0 ? -errno : (int)ret;
+	fuzz_check_submit(nr, ios, check_iocb);
+	return fuzz_io_submit(ctx, nr, ios);
 }
 
 /* ---- fs: a read-only share that must stay as it is ---- */
-
-static void put(const char *name, const char *text)
-{
-	char p[4200];
-	int fd;
-
-	snprintf(p, sizeof(p), "%s/%s", share, name);
-	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 || write(fd, text, strlen(text)) < 0)
-		fuzz_fail("cannot write %s: %s", p, strerror(errno));
-	close(fd);
-}
 
 static void stat_share(struct stat st[3])
 {
@@ -190,11 +150,11 @@ static void make_share(const char *dir)
 	if (!mkdtemp(share))
 		fuzz_fail("mkdtemp in %s: %s", dir, strerror(errno));
 	atexit(remove_share);
-	put("file", "0123456789abcdef\n");
+	fuzz_put_file(share, "file", "0123456789abcdef\n");
 	snprintf(p, sizeof(p), "%s/d", share);
 	if (mkdir(p, 0755) < 0)
 		fuzz_fail("mkdir %s: %s", p, strerror(errno));
-	put("d/a", "a\n");
+	fuzz_put_file(share, "d/a", "a\n");
 	snprintf(p, sizeof(p), "%s/link", share);
 	if (symlink("file", p) < 0)
 		fuzz_fail("symlink %s: %s", p, strerror(errno));
@@ -232,40 +192,19 @@ static void set_irq(void *ctx, uint32_t gsi, int level)
 		fuzz_fail("set_irq(%u, %d)", gsi, level);
 }
 
-static const char *tmp_dir(void)
-{
-	const char *dir = getenv("KESTREL_FUZZ_TMPDIR");
-
-	/* tmpfs: no O_DIRECT, so AIO completes at once and runs fast. */
-	if (!dir && access("/dev/shm", W_OK) == 0)
-		dir = "/dev/shm";
-	if (!dir)
-		dir = getenv("TMPDIR");
-	return dir ? dir : "/tmp";
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
-	const char *dir = tmp_dir();
-	char path[4200], err[512];
-	int fd;
+	const char *dir = fuzz_tmp_dir();
+	char err[512];
 
 	(void)argc;
 	(void)argv;
 	fuzz_guest_init(&guest);
 	guest.hv.set_irq = set_irq;
 
-	snprintf(path, sizeof(path), "%s/kestrel-fuzz-blk-XXXXXX", dir);
-	fd = mkstemp(path);
-	if (fd < 0 || ftruncate(fd, IMAGE_SIZE) < 0)
-		fuzz_fail("cannot create an image in %s: %s", dir,
-			  strerror(errno));
-	close(fd);
-	if (virtio_blk_init(&blk, path, DISK_WRITABLE, "kestrel-fuzz",
-			    &guest.hv, err, sizeof(err)))
-		fuzz_fail("virtio_blk_init: %s", err);
-	unlink(path); /* the device holds it open */
+	fuzz_make_blk(&blk, &guest.hv, dir, DISK_WRITABLE, "kestrel-fuzz",
+		      IMAGE_SIZE);
 
 	fuzz_netbe_init(&netbe, &guest,
 			(1ULL << VIRTIO_NET_F_CSUM) |
