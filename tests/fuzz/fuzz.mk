@@ -25,7 +25,11 @@ FUZZ_TARGETS := fuzz_virtqueue fuzz_virtio_blk fuzz_pci_config \
 	fuzz_net_backends fuzz_virtio_devices
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 
-# Everything under test, plus the fake guest the targets share.
+# What the targets share: the fake guest and the devices' scaffolding.
+FUZZ_SHARED := fuzz_guest fuzz_pci fuzz_devpair fuzz_netbe fuzz_host
+FUZZ_SHARED_HDRS := $(FUZZ_SHARED:%=tests/fuzz/%.h)
+
+# Everything under test, plus what the targets share.
 FUZZ_LIB_SRCS := \
 	vmm/guest_mem.c \
 	vmm/log.c \
@@ -54,7 +58,7 @@ FUZZ_LIB_SRCS := \
 	devices/virtio/fs.c \
 	devices/virtio/ports.c \
 	$(sort $(wildcard devices/fs/*.c)) \
-	tests/fuzz/fuzz_guest.c
+	$(FUZZ_SHARED:%=tests/fuzz/%.c)
 FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_MAIN_OBJS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/obj/tests/fuzz/%.o)
 FUZZ_OBJS := $(FUZZ_LIB_OBJS) $(FUZZ_MAIN_OBJS)
@@ -82,7 +86,7 @@ fuzz-coverage: $(FUZZ_COV_BINS)
 	@tests/fuzz/coverage.sh $(FUZZ_COV_DIR) $(FUZZ_TARGETS)
 
 $(FUZZ_COV_BINS): $(FUZZ_COV_DIR)/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) \
-		tests/fuzz/fuzz_guest.h
+		$(FUZZ_SHARED_HDRS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_COV_CFLAGS) -fsanitize=fuzzer -o $@ $< \
 		$(FUZZ_LIB_SRCS) $(FUZZ_LDLIBS)
@@ -97,7 +101,7 @@ FUZZ_TSAN_BINS := $(FUZZ_TSAN_DIR)/fuzz_virtio_mmio_race \
 fuzz-tsan: $(FUZZ_TSAN_BINS)
 
 $(FUZZ_TSAN_BINS): $(FUZZ_TSAN_DIR)/%: tests/fuzz/%.c tests/fuzz/run_inputs.c \
-		$(FUZZ_LIB_SRCS) tests/fuzz/fuzz_guest.h
+		$(FUZZ_LIB_SRCS) $(FUZZ_SHARED_HDRS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -pthread -I. \
 		-I$(BUILD)/firmware -Wall -Wextra -Werror -fsanitize=thread \

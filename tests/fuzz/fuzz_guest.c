@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "devices/virtio/virtio.h"
+#include "vmm/iobus.h"
 #include "vmm/log.h"
 
 bool fuzz_verbose;
@@ -112,6 +113,46 @@ void fuzz_guest_load(struct fuzz_guest *g, const uint8_t *data, size_t len)
 	memset(g->ram2, 0, FUZZ_RAM2_SIZE);
 }
 
+void fuzz_sink_output(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct fuzz_sink *s = ctx;
+	struct iovec iov = { (void *)buf, len };
+
+	fuzz_touch_iov(s->g, &iov, 1, 0, &s->budget);
+}
+
+void fuzz_ignore_rx_ready(void *ctx)
+{
+	(void)ctx;
+}
+
+static void op_access(const struct iobus *bus, uint64_t base, uint64_t span,
+		      unsigned int size, const uint8_t *op)
+{
+	uint8_t buf[8];
+
+	memcpy(buf, op + 6, sizeof(buf));
+	iobus_access(bus, base + fuzz_le32(op + 2) % span, buf, size,
+		     op[0] & 0x80);
+}
+
+void fuzz_op_mmio(const struct iobus *bus, uint64_t base, uint64_t span,
+		  const uint8_t *op)
+{
+	op_access(bus, base, span, 1 + op[1] % 8, op);
+}
+
+void fuzz_op_pio(const struct iobus *bus, uint64_t base, uint64_t span,
+		 const uint8_t *op)
+{
+	op_access(bus, base, span, 1U << (op[1] % 3), op);
+}
+
+void fuzz_op_store(struct fuzz_guest *g, uint64_t span, const uint8_t *op)
+{
+	gm_write(&g->mem, FUZZ_RAM_GPA + fuzz_le32(op + 2) % span, op + 6, 8);
+}
+
 static bool inside(const uint8_t *base, size_t size, const uint8_t *p,
 		   size_t len)
 {
@@ -165,17 +206,30 @@ void fuzz_touch_iov(const struct fuzz_guest *g, const struct iovec *iov,
 	(void)sink;
 }
 
-void fuzz_guest_run_ready(struct fuzz_guest *g)
+/*
+ * Runs the handlers of the sources ready within timeout_ms; the wake-up fd
+ * only ends a wait. Returns how many were ready.
+ */
+static int dispatch(struct fuzz_guest *g, int timeout_ms)
 {
 	struct epoll_event evs[8];
-	int n = epoll_wait(g->loop.epfd, evs, 8, 0);
+	int n = epoll_wait(g->loop.epfd, evs, 8, timeout_ms);
+	uint64_t v;
 
 	for (int i = 0; i < n; i++) {
 		struct ev_source *src = evs[i].data.ptr;
 
 		if (src)
 			src->handler(src, evs[i].events);
+		else if (read(g->loop.wakefd, &v, sizeof(v)) < 0)
+			continue;
 	}
+	return n;
+}
+
+void fuzz_guest_run_ready(struct fuzz_guest *g)
+{
+	dispatch(g, 0);
 }
 
 bool fuzz_queue_yielded(const struct virtio_device *vdev)
@@ -189,22 +243,9 @@ bool fuzz_queue_yielded(const struct virtio_device *vdev)
 void fuzz_guest_run_until_idle(struct fuzz_guest *g, unsigned int max_rounds,
 			       bool (*working)(void))
 {
-	for (unsigned int round = 0; round <= max_rounds; round++) {
-		struct epoll_event evs[8];
-		int n = epoll_wait(g->loop.epfd, evs, 8, 0);
-		uint64_t v;
-
-		if (n <= 0)
+	for (unsigned int round = 0; round <= max_rounds; round++)
+		if (dispatch(g, 0) <= 0)
 			return;
-		for (int i = 0; i < n; i++) {
-			struct ev_source *src = evs[i].data.ptr;
-
-			if (src)
-				src->handler(src, evs[i].events);
-			else if (read(g->loop.wakefd, &v, sizeof(v)) < 0)
-				continue;
-		}
-	}
 	if (working && working())
 		return;
 	fuzz_fail("the device thread is still busy after %u rounds of "
@@ -356,23 +397,6 @@ static void *race_vcpu_thread(void *arg)
 	return NULL;
 }
 
-/* Runs the ready handlers; the wake-up fd only ends a wait. */
-static void race_dispatch(struct fuzz_guest *g, int timeout_ms)
-{
-	struct epoll_event evs[8];
-	int n = epoll_wait(g->loop.epfd, evs, 8, timeout_ms);
-	uint64_t v;
-
-	for (int i = 0; i < n; i++) {
-		struct ev_source *src = evs[i].data.ptr;
-
-		if (src)
-			src->handler(src, evs[i].events);
-		else if (read(g->loop.wakefd, &v, sizeof(v)) < 0)
-			continue;
-	}
-}
-
 static void *race_device_thread(void *arg)
 {
 	struct race *r = arg;
@@ -380,7 +404,7 @@ static void *race_device_thread(void *arg)
 
 	do {
 		last = atomic_load(&r->running) == 0;
-		race_dispatch(r->g, last ? 0 : -1);
+		dispatch(r->g, last ? 0 : -1);
 		if (r->check)
 			r->check();
 	} while (!last);
@@ -413,7 +437,7 @@ void fuzz_race(struct fuzz_guest *g, const uint8_t *data, size_t size,
 	for (unsigned int i = 0; i < FUZZ_VCPUS; i++)
 		pthread_join(vcpu[i], NULL);
 	pthread_join(device, NULL);
-	race_dispatch(g, 0);
+	dispatch(g, 0);
 	if (check)
 		check();
 }

@@ -68,6 +68,24 @@ bool fuzz_guest_contains(const struct fuzz_guest *g, const void *p, size_t len);
 void fuzz_touch_iov(const struct fuzz_guest *g, const struct iovec *iov,
 		    unsigned int nr_out, unsigned int nr_in, size_t *budget);
 
+/* What fuzz_touch_iov() may touch of each input's device output. */
+#define FUZZ_TOUCH_BUDGET (256 * 1024)
+
+/*
+ * Where a device's output to the host goes (a console's, a port's): each
+ * buffer must lie in guest RAM, and is touched as fuzz_touch_iov() does,
+ * within the budget (which the target sets for each input).
+ */
+struct fuzz_sink {
+	const struct fuzz_guest *g;
+	size_t budget;
+};
+
+/* An output callback: ctx is the struct fuzz_sink. */
+void fuzz_sink_output(void *ctx, const uint8_t *buf, size_t len);
+/* An rx_ready callback for a host side that offers input when it likes. */
+void fuzz_ignore_rx_ready(void *ctx);
+
 struct virtio_device;
 struct virtio_transport_ops;
 /* A transport for devices driven directly: interrupts go nowhere. */
@@ -119,6 +137,27 @@ void fuzz_check_live_queues(const struct fuzz_guest *g,
 void fuzz_race(struct fuzz_guest *g, const uint8_t *data, size_t size,
 	       size_t op_size, size_t max_ops,
 	       void (*vcpu_op)(const uint8_t *op), void (*check)(void));
+
+/*
+ * The operations of the targets that drive register windows, FUZZ_OP_SIZE
+ * bytes each: [0] what (the target's to say; bit 7: a write), [1] size,
+ * [2..5] off (32 bit), [6..13] value (64 bit).
+ */
+#define FUZZ_OP_SIZE 14
+
+struct iobus;
+
+/*
+ * The operation's access at base + off % span on bus, 1 + [1] % 8 bytes
+ * wide: a write of the value, or a read.
+ */
+void fuzz_op_mmio(const struct iobus *bus, uint64_t base, uint64_t span,
+		  const uint8_t *op);
+/* The same as port I/O, 1 << ([1] % 3) bytes wide. */
+void fuzz_op_pio(const struct iobus *bus, uint64_t base, uint64_t span,
+		 const uint8_t *op);
+/* The "driver" stores the value in guest RAM at FUZZ_RAM_GPA + off % span. */
+void fuzz_op_store(struct fuzz_guest *g, uint64_t span, const uint8_t *op);
 
 /* Reports an oracle violation (with printf-style detail) and aborts. */
 void fuzz_fail(const char *fmt, ...)

@@ -6,7 +6,7 @@
  * on the bus, everything dispatched through iobus_access() as the vCPU
  * loop does. A fresh bus and device for each input.
  *
- * Input: a sequence of OP_SIZE-byte operations
+ * Input: a sequence of FUZZ_OP_SIZE-byte operations
  *
  *   [0]      bits 0-2: what (0: port I/O at 0xCF8 + (off & 7), 1: ECAM
  *            at off % 1 MiB, 2, 5-7: the BAR window at off % 512 MiB,
@@ -32,9 +32,9 @@
 #include "devices/virtio/pci.h"
 #include "devices/virtio/rng.h"
 #include "tests/fuzz/fuzz_guest.h"
+#include "tests/fuzz/fuzz_pci.h"
 #include "vmm/iobus.h"
 
-#define OP_SIZE 14
 #define MAX_OPS 512
 
 static struct fuzz_guest guest;
@@ -43,42 +43,13 @@ static struct virtio_rng rng;
 static struct virtio_pci vp;
 static struct iobus pio = { .name = "pio" }, mmio = { .name = "mmio" };
 
-static void set_irq(void *ctx, uint32_t gsi, int level)
-{
-	(void)ctx;
-	if (gsi < PCI_INTX_GSI_BASE ||
-	    gsi >= PCI_INTX_GSI_BASE + PCI_INTX_GSIS ||
-	    (level != 0 && level != 1))
-		fuzz_fail("set_irq(%u, %d)", gsi, level);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
 	fuzz_guest_init(&guest);
-	if (iobus_register(&pio, PCI_CONF1_PORT, PCI_CONF1_PORTS,
-			   &pci_conf1_io_ops, &bus) ||
-	    iobus_register(&mmio, X86_PCI_ECAM_BASE, X86_PCI_ECAM_SIZE,
-			   &pci_ecam_io_ops, &bus) ||
-	    iobus_register(&mmio, X86_PCI_WINDOW_BASE, X86_PCI_WINDOW_SIZE,
-			   &pci_window_io_ops, &bus))
-		fuzz_fail("cannot register the PCI ranges");
+	fuzz_pci_register(&pio, &mmio, &bus);
 	return 0;
-}
-
-static void check_device(const struct pci_device *d, uint16_t vendor,
-			 uint16_t device)
-{
-	if (pci_get_u16(d->cfg + PCI_VENDOR_ID) != vendor ||
-	    pci_get_u16(d->cfg + PCI_DEVICE_ID) != device)
-		fuzz_fail("slot %u: IDs now %04x:%04x", d->slot,
-			  pci_get_u16(d->cfg + PCI_VENDOR_ID),
-			  pci_get_u16(d->cfg + PCI_DEVICE_ID));
-	for (unsigned int b = 0; b < PCI_NR_BARS; b++)
-		if (d->bar[b].size && (d->bar[b].addr & (d->bar[b].size - 1)))
-			fuzz_fail("slot %u BAR %u at %#x, size %#x", d->slot, b,
-				  d->bar[b].addr, d->bar[b].size);
 }
 
 static void check_state(uint16_t host_vendor, uint16_t host_device,
@@ -86,8 +57,9 @@ static void check_state(uint16_t host_vendor, uint16_t host_device,
 {
 	const struct virtio_device *vdev = &rng.vdev;
 
-	check_device(&bus.host_bridge, host_vendor, host_device);
-	check_device(&vp.pci, VIRTIO_PCI_VENDOR, 0x1040 + VIRTIO_ID_RNG);
+	fuzz_pci_check_device(&bus.host_bridge, host_vendor, host_device);
+	fuzz_pci_check_device(&vp.pci, VIRTIO_PCI_VENDOR,
+			      0x1040 + VIRTIO_ID_RNG);
 	if (vp.pci.cfg[PCI_CAPABILITY_LIST] != rng_caps)
 		fuzz_fail("capability list moved to %#x",
 			  vp.pci.cfg[PCI_CAPABILITY_LIST]);
@@ -103,31 +75,22 @@ static void check_state(uint16_t host_vendor, uint16_t host_device,
 
 static void do_op(const uint8_t *op)
 {
-	bool write = op[0] & 0x80;
-	uint32_t off = fuzz_le32(op + 2);
-	uint8_t buf[8];
-
-	memcpy(buf, op + 6, sizeof(buf));
 	switch (op[0] & 7) {
 	case 0:
-		iobus_access(&pio, PCI_CONF1_PORT + (off & 7), buf,
-			     1U << (op[1] % 3), write);
+		fuzz_op_pio(&pio, PCI_CONF1_PORT, PCI_CONF1_PORTS, op);
 		break;
 	case 1:
-		iobus_access(&mmio, X86_PCI_ECAM_BASE + off % X86_PCI_ECAM_SIZE,
-			     buf, 1 + op[1] % 8, write);
+		fuzz_op_mmio(&mmio, X86_PCI_ECAM_BASE, X86_PCI_ECAM_SIZE, op);
 		break;
 	case 3:
 		fuzz_guest_run_ready(&guest);
 		break;
 	case 4:
-		gm_write(&guest.mem, FUZZ_RAM_GPA + off % FUZZ_RAM_SIZE, buf,
-			 sizeof(buf));
+		fuzz_op_store(&guest, FUZZ_RAM_SIZE, op);
 		break;
 	default:
-		iobus_access(&mmio,
-			     X86_PCI_WINDOW_BASE + off % X86_PCI_WINDOW_SIZE,
-			     buf, 1 + op[1] % 8, write);
+		fuzz_op_mmio(&mmio, X86_PCI_WINDOW_BASE, X86_PCI_WINDOW_SIZE,
+			     op);
 		break;
 	}
 }
@@ -139,8 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int err;
 
 	fuzz_guest_load(&guest, NULL, 0);
-	pci_bus_init(&bus, X86_PCI_WINDOW_BASE, X86_PCI_WINDOW_SIZE, set_irq,
-		     NULL);
+	fuzz_pci_bus_init(&bus);
 	err = virtio_rng_init(&rng, &guest.hv);
 	if (err)
 		fuzz_fail("virtio_rng_init: %d", err);
@@ -151,8 +113,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	host_device = pci_get_u16(bus.host_bridge.cfg + PCI_DEVICE_ID);
 	rng_caps = vp.pci.cfg[PCI_CAPABILITY_LIST];
 
-	for (size_t i = 0; i + OP_SIZE <= size && i / OP_SIZE < MAX_OPS;
-	     i += OP_SIZE) {
+	for (size_t i = 0;
+	     i + FUZZ_OP_SIZE <= size && i / FUZZ_OP_SIZE < MAX_OPS;
+	     i += FUZZ_OP_SIZE) {
 		do_op(data + i);
 		check_state(host_vendor, host_device, rng_caps);
 	}
@@ -167,8 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			pci_get_u16(vp.pci.cfg + vp.msix_cap + 2));
 	virtio_pci_destroy(&vp);
 	virtio_rng_destroy(&rng);
-	pthread_rwlock_destroy(&bus.lock);
-	pthread_mutex_destroy(&bus.intx_lock);
+	fuzz_pci_bus_destroy(&bus);
 	pthread_mutex_destroy(&rng.vdev.lock);
 	return 0;
 }

@@ -66,6 +66,7 @@
 #include "devices/serial.h"
 #include "firmware/acpi.h"
 #include "tests/fuzz/fuzz_guest.h"
+#include "tests/fuzz/fuzz_pci.h"
 #include "vmm/host_console.h"
 #include "vmm/iobus.h"
 
@@ -617,8 +618,7 @@ static void tear_down(void)
 	pthread_mutex_destroy(&hc.out_lock);
 	pthread_mutex_destroy(&com1.lock);
 	pthread_mutex_destroy(&rtc.lock);
-	pthread_rwlock_destroy(&bus.lock);
-	pthread_mutex_destroy(&bus.intx_lock);
+	fuzz_pci_bus_destroy(&bus);
 }
 
 static uint64_t port_of(const uint8_t *op, uint32_t value)

@@ -38,14 +38,13 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "devices/virtio/blk.h"
 #include "tests/fuzz/fuzz_guest.h"
+#include "tests/fuzz/fuzz_host.h"
 
 #define BLKF_HDR 24
 #define IMAGE_SIZE (64 * 1024)
@@ -91,49 +90,22 @@ static const struct virtio_blk *device_of_fd(int fd)
 static void check_iocb(const struct iocb *cb)
 {
 	const struct virtio_blk *blk = device_of_fd(cb->aio_fildes);
-	const struct iovec *iov = cb->u.c.buf;
-	uint64_t total = 0, off = (uint64_t)cb->u.c.offset;
 
 	if (!blk)
 		fuzz_fail("io_submit: fd %d is no disk's", cb->aio_fildes);
-	if (cb->aio_lio_opcode == IO_CMD_FDSYNC)
-		return;
-	if (cb->aio_lio_opcode != IO_CMD_PREADV &&
-	    cb->aio_lio_opcode != IO_CMD_PWRITEV)
-		fuzz_fail("io_submit: opcode %d", cb->aio_lio_opcode);
 	if (cb->aio_lio_opcode == IO_CMD_PWRITEV && blk->disk.readonly)
 		fuzz_fail("io_submit: write to the read-only disk");
 	if (cb->aio_lio_opcode == IO_CMD_PWRITEV && blk->disk.snapshot &&
 	    (cb->aio_fildes == blk->disk.fd ||
 	     cb->aio_fildes == blk->disk.buffered_fd))
 		fuzz_fail("io_submit: write to a snapshot's image");
-	if (cb->u.c.nbytes == 0 || cb->u.c.nbytes > VIRTIO_BLK_IOV_POOL)
-		fuzz_fail("io_submit: %lu iovecs", cb->u.c.nbytes);
-	for (unsigned long i = 0; i < cb->u.c.nbytes; i++) {
-		if (!fuzz_guest_contains(&guest, iov[i].iov_base,
-					 iov[i].iov_len))
-			fuzz_fail("io_submit: iov[%lu] %p+%zu is not guest RAM",
-				  i, iov[i].iov_base, iov[i].iov_len);
-		total += iov[i].iov_len;
-	}
-	if (off % 512 || total % 512 || total == 0 || off > IMAGE_SIZE ||
-	    total > IMAGE_SIZE - off)
-		fuzz_fail("io_submit: %s of %llu bytes at %llu, image is %u",
-			  cb->aio_lio_opcode == IO_CMD_PREADV ? "read" :
-								"write",
-			  (unsigned long long)total, (unsigned long long)off,
-			  IMAGE_SIZE);
+	fuzz_check_iocb_io(&guest, cb, IMAGE_SIZE);
 }
 
-/* Replaces libaio's (a bare system call) to look at each request first. */
+/* Replaces libaio's, to look at each request first. */
 int io_submit(io_context_t ctx, long nr, struct iocb *ios[])
 {
-	long ret;
-
-	if (nr <= 0 || nr > VIRTIO_BLK_QUEUE_SIZE)
-		fuzz_fail("io_submit of %ld requests", nr);
-	for (long i = 0; i < nr; i++)
-		check_iocb(ios[i]);
+	fuzz_check_submit(nr, ios, check_iocb);
 	if (submit_calls++ == fault_call) {
 		if (fault_mode == 1)
 			return -EAGAIN;
@@ -142,42 +114,22 @@ int io_submit(io_context_t ctx, long nr, struct iocb *ios[])
 		if (fault_mode == 2 && nr > 1)
 			nr /= 2; /* the kernel may take fewer than asked */
 	}
-	ret = syscall(SYS_io_submit, ctx, nr, ios);
-	return ret < 0 ? -errno : (int)ret;
+	return fuzz_io_submit(ctx, nr, ios);
 }
 
 static void make_device(struct virtio_blk *blk, const char *dir,
 			enum disk_mode mode)
 {
-	char path[4096], err[256];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/kestrel-fuzz-blk-XXXXXX", dir);
-	fd = mkstemp(path);
-	if (fd < 0 || ftruncate(fd, IMAGE_SIZE) < 0)
-		fuzz_fail("cannot create an image in %s: %s", dir,
-			  strerror(errno));
-	close(fd);
-	if (virtio_blk_init(blk, path, mode, SERIAL, &guest.hv, err,
-			    sizeof(err)))
-		fuzz_fail("virtio_blk_init: %s", err);
-	unlink(path); /* the device holds it open */
+	fuzz_make_blk(blk, &guest.hv, dir, mode, SERIAL, IMAGE_SIZE);
 	blk->vdev.transport = &fake_transport;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *dir = getenv("KESTREL_FUZZ_TMPDIR");
+	const char *dir = fuzz_tmp_dir();
 
 	(void)argc;
 	(void)argv;
-	/* tmpfs: no O_DIRECT, so AIO completes at once and runs fast. */
-	if (!dir && access("/dev/shm", W_OK) == 0)
-		dir = "/dev/shm";
-	if (!dir)
-		dir = getenv("TMPDIR");
-	if (!dir)
-		dir = "/tmp";
 	fuzz_guest_init(&guest);
 	make_device(&blk_rw, dir, DISK_WRITABLE);
 	make_device(&blk_ro, dir, DISK_READONLY);

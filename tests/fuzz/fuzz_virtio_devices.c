@@ -15,7 +15,7 @@
  * Input: a 3-byte header, the operations, then guest RAM from FUZZ_RAM_GPA
  *
  *   [0]      bit 0: virtio-mmio (else virtio-pci)
- *   [1..2]   number of OP_SIZE-byte operations (le16, at most MAX_OPS)
+ *   [1..2]   number of FUZZ_OP_SIZE-byte operations (le16, at most MAX_OPS)
  *   op [0]   bits 0-3: what (0-2: a register access to blk, net or fs:
  *            BAR 0 where kestrel places it, at off % 32 KiB, or the
  *            virtio-mmio window at off % 512; 3: port I/O at 0xCF8 +
@@ -50,13 +50,11 @@
  * bytes of guest RAM; fs: the read-only share is unchanged.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "arch/x86/layout.h"
@@ -67,17 +65,17 @@
 #include "devices/virtio/net.h"
 #include "devices/virtio/pci.h"
 #include "tests/fuzz/fuzz_guest.h"
+#include "tests/fuzz/fuzz_host.h"
+#include "tests/fuzz/fuzz_netbe.h"
+#include "tests/fuzz/fuzz_pci.h"
 #include "vmm/iobus.h"
 
 #define HDR_SIZE 3
-#define OP_SIZE 14
 #define MAX_OPS 512
 #define MAX_ROUNDS 2000
 #define NR_DEVS 3
 #define IMAGE_SIZE (64 * 1024)
 #define MMIO_BASE X86_VIRTIO_MMIO_BASE
-#define TOUCH_BUDGET (256 * 1024)
-#define MAX_FRAMES 8
 
 enum { BLK, NET, FS };
 
@@ -86,6 +84,7 @@ static const uint32_t mmio_gsi[NR_DEVS] = { 5, 6, 7 };
 static struct fuzz_guest guest;
 static struct virtio_blk blk;
 static struct virtio_net net;
+static struct fuzz_netbe netbe; /* takes frames, offers the input's */
 static struct virtio_fs fs;
 static struct virtio_device *vdev[NR_DEVS] = { &blk.vdev, &net.vdev, &fs.vdev };
 static bool use_mmio;
@@ -94,7 +93,6 @@ static struct virtio_pci vpci[NR_DEVS];
 static struct virtio_mmio vmmio[NR_DEVS];
 static struct iobus pio = { .name = "pio" }, pci_mmio = { .name = "mmio" },
 		    virtio_mmio = { .name = "mmio" };
-static size_t budget;
 static char share[4096];
 static struct stat share_st[3];
 
@@ -102,132 +100,20 @@ static struct stat share_st[3];
 
 static void check_iocb(const struct iocb *cb)
 {
-	const struct iovec *iov = cb->u.c.buf;
-	uint64_t total = 0, off = (uint64_t)cb->u.c.offset;
-
 	if (cb->aio_fildes != blk.disk.fd &&
 	    cb->aio_fildes != blk.disk.buffered_fd)
 		fuzz_fail("io_submit: fd %d is not the disk's", cb->aio_fildes);
-	if (cb->aio_lio_opcode == IO_CMD_FDSYNC)
-		return;
-	if (cb->aio_lio_opcode != IO_CMD_PREADV &&
-	    cb->aio_lio_opcode != IO_CMD_PWRITEV)
-		fuzz_fail("io_submit: opcode %d", cb->aio_lio_opcode);
-	if (cb->u.c.nbytes == 0 || cb->u.c.nbytes > VIRTIO_BLK_IOV_POOL)
-		fuzz_fail("io_submit: %lu iovecs", cb->u.c.nbytes);
-	for (unsigned long i = 0; i < cb->u.c.nbytes; i++) {
-		if (!fuzz_guest_contains(&guest, iov[i].iov_base,
-					 iov[i].iov_len))
-			fuzz_fail("io_submit: iov[%lu] %p+%zu is not guest RAM",
-				  i, iov[i].iov_base, iov[i].iov_len);
-		total += iov[i].iov_len;
-	}
-	if (off % 512 || total % 512 || total == 0 || off > IMAGE_SIZE ||
-	    total > IMAGE_SIZE - off)
-		fuzz_fail("io_submit: %llu bytes at %llu, the image is %u",
-			  (unsigned long long)total, (unsigned long long)off,
-			  IMAGE_SIZE);
+	fuzz_check_iocb_io(&guest, cb, IMAGE_SIZE);
 }
 
-/* Replaces libaio's (a bare system call) to look at each request first. */
+/* Replaces libaio's, to look at each request first. */
 int io_submit(io_context_t ctx, long nr, struct iocb *ios[])
 {
-	long ret;
-
-	if (nr <= 0 || nr > VIRTIO_BLK_QUEUE_SIZE)
-		fuzz_fail("io_submit of %ld requests", nr);
-	for (long i = 0; i < nr; i++)
-		check_iocb(ios[i]);
-	ret = syscall(SYS_io_submit, ctx, nr, ios);
-	return ret < 0 ? -errno : (int)ret;
+	fuzz_check_submit(nr, ios, check_iocb);
+	return fuzz_io_submit(ctx, nr, ios);
 }
-
-/* ---- net: a back end that takes frames and offers the input's ---- */
-
-static size_t frame_len[MAX_FRAMES];
-static unsigned int nr_frames, next_frame;
-
-static bool fb_send(struct net_backend *be, const struct iovec *iov,
-		    unsigned int n)
-{
-	size_t len = 0;
-
-	(void)be;
-	fuzz_touch_iov(&guest, iov, n, 0, &budget);
-	for (unsigned int i = 0; i < n; i++)
-		len += iov[i].iov_len;
-	if (len < NET_HDR_LEN || len > NET_MAX_FRAME)
-		fuzz_fail("send: a %zu-byte frame reached the back end", len);
-	return true;
-}
-
-static size_t fb_recv(struct net_backend *be, uint8_t *buf, size_t len)
-{
-	size_t n;
-
-	(void)be;
-	if (next_frame == nr_frames)
-		return 0;
-	n = frame_len[next_frame++];
-	if (n > len)
-		fuzz_fail("recv: no room for a %zu-byte frame", n);
-	memset(buf, 0, NET_HDR_LEN);
-	memset(buf + NET_HDR_LEN, 0x42, n - NET_HDR_LEN);
-	return n;
-}
-
-static void fb_pause_rx(struct net_backend *be, bool paused)
-{
-	(void)be;
-	(void)paused;
-}
-
-static void fb_set_offloads(struct net_backend *be, uint64_t features)
-{
-	(void)be;
-	(void)features;
-}
-
-static int fb_attach(struct net_backend *be, struct evloop *loop)
-{
-	(void)be;
-	(void)loop;
-	return 0;
-}
-
-static void fb_destroy(struct net_backend *be)
-{
-	(void)be;
-}
-
-static const struct net_backend_ops fb_ops = {
-	.attach = fb_attach,
-	.send = fb_send,
-	.recv = fb_recv,
-	.pause_rx = fb_pause_rx,
-	.set_offloads = fb_set_offloads,
-	.destroy = fb_destroy,
-};
-
-static struct net_backend fake_backend = {
-	.ops = &fb_ops,
-	.offloads =
-		(1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM),
-};
 
 /* ---- fs: a read-only share that must stay as it is ---- */
-
-static void put(const char *name, const char *text)
-{
-	char p[4200];
-	int fd;
-
-	snprintf(p, sizeof(p), "%s/%s", share, name);
-	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 || write(fd, text, strlen(text)) < 0)
-		fuzz_fail("cannot write %s: %s", p, strerror(errno));
-	close(fd);
-}
 
 static void stat_share(struct stat st[3])
 {
@@ -264,11 +150,11 @@ static void make_share(const char *dir)
 	if (!mkdtemp(share))
 		fuzz_fail("mkdtemp in %s: %s", dir, strerror(errno));
 	atexit(remove_share);
-	put("file", "0123456789abcdef\n");
+	fuzz_put_file(share, "file", "0123456789abcdef\n");
 	snprintf(p, sizeof(p), "%s/d", share);
 	if (mkdir(p, 0755) < 0)
 		fuzz_fail("mkdir %s: %s", p, strerror(errno));
-	put("d/a", "a\n");
+	fuzz_put_file(share, "d/a", "a\n");
 	snprintf(p, sizeof(p), "%s/link", share);
 	if (symlink("file", p) < 0)
 		fuzz_fail("symlink %s: %s", p, strerror(errno));
@@ -306,42 +192,24 @@ static void set_irq(void *ctx, uint32_t gsi, int level)
 		fuzz_fail("set_irq(%u, %d)", gsi, level);
 }
 
-static const char *tmp_dir(void)
-{
-	const char *dir = getenv("KESTREL_FUZZ_TMPDIR");
-
-	/* tmpfs: no O_DIRECT, so AIO completes at once and runs fast. */
-	if (!dir && access("/dev/shm", W_OK) == 0)
-		dir = "/dev/shm";
-	if (!dir)
-		dir = getenv("TMPDIR");
-	return dir ? dir : "/tmp";
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
-	const char *dir = tmp_dir();
-	char path[4200], err[512];
-	int fd;
+	const char *dir = fuzz_tmp_dir();
+	char err[512];
 
 	(void)argc;
 	(void)argv;
 	fuzz_guest_init(&guest);
 	guest.hv.set_irq = set_irq;
 
-	snprintf(path, sizeof(path), "%s/kestrel-fuzz-blk-XXXXXX", dir);
-	fd = mkstemp(path);
-	if (fd < 0 || ftruncate(fd, IMAGE_SIZE) < 0)
-		fuzz_fail("cannot create an image in %s: %s", dir,
-			  strerror(errno));
-	close(fd);
-	if (virtio_blk_init(&blk, path, DISK_WRITABLE, "kestrel-fuzz",
-			    &guest.hv, err, sizeof(err)))
-		fuzz_fail("virtio_blk_init: %s", err);
-	unlink(path); /* the device holds it open */
+	fuzz_make_blk(&blk, &guest.hv, dir, DISK_WRITABLE, "kestrel-fuzz",
+		      IMAGE_SIZE);
 
-	if (virtio_net_init(&net, mac, &fake_backend, &guest.hv))
+	fuzz_netbe_init(&netbe, &guest,
+			(1ULL << VIRTIO_NET_F_CSUM) |
+				(1ULL << VIRTIO_NET_F_GUEST_CSUM));
+	if (virtio_net_init(&net, mac, &netbe.be, &guest.hv))
 		fuzz_fail("virtio_net_init");
 
 	make_share(dir);
@@ -349,13 +217,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	    virtio_fs_setup(&fs, &guest.hv))
 		fuzz_fail("virtio-fs: %s", err);
 
-	if (iobus_register(&pio, PCI_CONF1_PORT, PCI_CONF1_PORTS,
-			   &pci_conf1_io_ops, &bus) ||
-	    iobus_register(&pci_mmio, X86_PCI_ECAM_BASE, X86_PCI_ECAM_SIZE,
-			   &pci_ecam_io_ops, &bus) ||
-	    iobus_register(&pci_mmio, X86_PCI_WINDOW_BASE, X86_PCI_WINDOW_SIZE,
-			   &pci_window_io_ops, &bus))
-		fuzz_fail("cannot register the PCI ranges");
+	fuzz_pci_register(&pio, &pci_mmio, &bus);
 	for (unsigned int d = 0; d < NR_DEVS; d++)
 		if (iobus_register(
 			    &virtio_mmio, MMIO_BASE + d * VIRTIO_MMIO_SIZE,
@@ -389,8 +251,7 @@ static void detach_transports(void)
 		return;
 	for (unsigned int d = 0; d < NR_DEVS; d++)
 		virtio_pci_destroy(&vpci[d]);
-	pthread_rwlock_destroy(&bus.lock);
-	pthread_mutex_destroy(&bus.intx_lock);
+	fuzz_pci_bus_destroy(&bus);
 }
 
 /* ---- registers ---- */
@@ -560,59 +421,44 @@ static void run_device_thread(void)
 
 static void do_op(const uint8_t *op)
 {
-	bool write = op[0] & 0x80;
-	unsigned int what = op[0] & 15, size = 1 + op[1] % 8;
-	uint32_t off = fuzz_le32(op + 2);
-	uint64_t value = fuzz_le64(op + 6);
-	uint8_t buf[8];
+	unsigned int what = op[0] & 15;
 	size_t len;
 
-	memcpy(buf, op + 6, sizeof(buf));
 	if (what >= 10)
 		what = (what - 10) % 3;
 	switch (what) {
 	case 0:
 	case 1:
 	case 2:
-		iobus_access(use_mmio ? &virtio_mmio : &pci_mmio,
-			     regs_base(what) +
-				     off % (use_mmio ? VIRTIO_MMIO_SIZE :
-						       VIRTIO_PCI_BAR_SIZE),
-			     buf, size, write);
+		fuzz_op_mmio(
+			use_mmio ? &virtio_mmio : &pci_mmio, regs_base(what),
+			use_mmio ? VIRTIO_MMIO_SIZE : VIRTIO_PCI_BAR_SIZE, op);
 		break;
 	case 3:
 	case 4:
 		if (use_mmio)
-			iobus_access(&virtio_mmio,
-				     MMIO_BASE +
-					     off % (NR_DEVS * VIRTIO_MMIO_SIZE),
-				     buf, size, write);
+			fuzz_op_mmio(&virtio_mmio, MMIO_BASE,
+				     NR_DEVS * VIRTIO_MMIO_SIZE, op);
 		else if (what == 3)
-			iobus_access(&pio, PCI_CONF1_PORT + (off & 7), buf,
-				     1U << (op[1] % 3), write);
+			fuzz_op_pio(&pio, PCI_CONF1_PORT, PCI_CONF1_PORTS, op);
 		else
-			iobus_access(&pci_mmio,
-				     X86_PCI_ECAM_BASE +
-					     off % X86_PCI_ECAM_SIZE,
-				     buf, size, write);
+			fuzz_op_mmio(&pci_mmio, X86_PCI_ECAM_BASE,
+				     X86_PCI_ECAM_SIZE, op);
 		break;
 	case 5:
 		run_device_thread();
 		break;
 	case 6:
-		gm_write(&guest.mem,
-			 FUZZ_RAM_GPA + off % (FUZZ_RAM_SIZE + FUZZ_RAM2_SIZE),
-			 buf, sizeof(buf));
+		fuzz_op_store(&guest, FUZZ_RAM_SIZE + FUZZ_RAM2_SIZE, op);
 		break;
 	case 7:
 		bring_up(op);
 		break;
 	case 8:
-		len = NET_HDR_LEN + value % (NET_MAX_FRAME - NET_HDR_LEN + 1);
-		if (nr_frames < MAX_FRAMES) {
-			frame_len[nr_frames++] = len;
+		len = NET_HDR_LEN +
+		      fuzz_le64(op + 6) % (NET_MAX_FRAME - NET_HDR_LEN + 1);
+		if (fuzz_netbe_offer(&netbe, len, 0, 0x42))
 			net.be->rx_ready(net.be->dev);
-		}
 		break;
 	default:
 		set_status((op[1] & 3) % 3, 0);
@@ -630,16 +476,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	use_mmio = data[0] & 1;
 	nr_ops = fuzz_le16(data + 1) % (MAX_OPS + 1);
-	if ((size - HDR_SIZE) / OP_SIZE < nr_ops)
-		nr_ops = (size - HDR_SIZE) / OP_SIZE;
-	at = HDR_SIZE + nr_ops * OP_SIZE;
+	if ((size - HDR_SIZE) / FUZZ_OP_SIZE < nr_ops)
+		nr_ops = (size - HDR_SIZE) / FUZZ_OP_SIZE;
+	at = HDR_SIZE + nr_ops * FUZZ_OP_SIZE;
 	fuzz_guest_load(&guest, data + at, size - at);
-	budget = TOUCH_BUDGET;
-	nr_frames = next_frame = 0;
+	fuzz_netbe_reset(&netbe);
 	attach_transports();
 
 	for (size_t i = 0; i < nr_ops; i++)
-		do_op(data + HDR_SIZE + i * OP_SIZE);
+		do_op(data + HDR_SIZE + i * FUZZ_OP_SIZE);
 	run_device_thread();
 	for (unsigned int d = 0; d < NR_DEVS; d++)
 		check_device(d);

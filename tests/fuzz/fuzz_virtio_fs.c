@@ -51,6 +51,7 @@
 
 #include "devices/virtio/fs.h"
 #include "tests/fuzz/fuzz_guest.h"
+#include "tests/fuzz/fuzz_host.h"
 
 #define QSIZE 64
 #define DESC_GPA FUZZ_RAM_GPA
@@ -89,18 +90,6 @@ int fallocate(int fd, int mode, off_t off, off_t len)
 	return (int)syscall(SYS_fallocate, fd, mode, off, len);
 }
 
-static void put_file(const char *dir, const char *name, const char *text)
-{
-	char p[8192];
-	int fd;
-
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 || write(fd, text, strlen(text)) < 0)
-		fuzz_fail("cannot write %s: %s", p, strerror(errno));
-	close(fd);
-}
-
 static void put_link(const char *dir, const char *name, const char *target)
 {
 	char p[8192];
@@ -115,7 +104,7 @@ static void put_mode(const char *dir, const char *name, const char *text,
 {
 	char p[8192];
 
-	put_file(dir, name, text);
+	fuzz_put_file(dir, name, text);
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
 	if (chmod(p, mode) < 0)
 		fuzz_fail("chmod %s: %s", p, strerror(errno));
@@ -129,11 +118,11 @@ static void make_tree(const char *dir, dev_t *proc_dev)
 
 	if (mkdir(dir, 0755) < 0)
 		fuzz_fail("mkdir %s: %s", dir, strerror(errno));
-	put_file(dir, "file", "0123456789abcdef\n");
+	fuzz_put_file(dir, "file", "0123456789abcdef\n");
 	snprintf(p, sizeof(p), "%s/d", dir);
 	mkdir(p, 0755);
-	put_file(p, "a", "a\n");
-	put_file(p, "b", "");
+	fuzz_put_file(p, "a", "a\n");
+	fuzz_put_file(p, "b", "");
 	put_link(dir, "abs", secret_path);
 	put_link(dir, "rel", "../secret");
 	put_link(dir, "loop", "loop");
@@ -253,7 +242,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fuzz_fail("mkdtemp: %s", strerror(errno));
 	atexit(remove_all);
 	snprintf(secret_path, sizeof(secret_path), "%s/secret", top);
-	put_file(top, "secret", SECRET "\n");
+	fuzz_put_file(top, "secret", SECRET "\n");
 	snprintf(rw_dir, sizeof(rw_dir), "%s/rw", top);
 	snprintf(ro_dir, sizeof(ro_dir), "%s/ro", top);
 	make_tree(ro_dir, &ro_proc_dev);

@@ -5,7 +5,7 @@
  * devices/virtio/console.c), register accesses dispatched through
  * iobus_access() as the vCPU loop does. Fresh devices for each input.
  *
- * Input: a sequence of OP_SIZE-byte operations
+ * Input: a sequence of FUZZ_OP_SIZE-byte operations
  *
  *   [0]      bits 0-2: what (0-3: an MMIO access to the rng's registers,
  *            4: to the console's, at off % VIRTIO_MMIO_SIZE; 5: run the
@@ -22,63 +22,22 @@
  * bits; queue sizes stay within what the devices offer; whatever the
  * console transmits lies in guest RAM.
  */
-#include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/epoll.h>
 
-#include "devices/virtio/console.h"
-#include "devices/virtio/mmio.h"
-#include "devices/virtio/rng.h"
+#include "tests/fuzz/fuzz_devpair.h"
 #include "tests/fuzz/fuzz_guest.h"
-#include "vmm/iobus.h"
 
-#define OP_SIZE 14
 #define MAX_OPS 512
-#define RNG_BASE 0xd0000000ULL
-#define CON_BASE (RNG_BASE + VIRTIO_MMIO_SIZE)
-#define RNG_GSI 5
-#define CON_GSI 6
 
 static struct fuzz_guest guest;
-static struct virtio_rng rng;
-static struct virtio_console con;
-static struct virtio_mmio rng_mmio, con_mmio;
-static struct iobus mmio = { .name = "mmio" };
-
-static void set_irq(void *ctx, uint32_t gsi, int level)
-{
-	(void)ctx;
-	if ((gsi != RNG_GSI && gsi != CON_GSI) || (level != 0 && level != 1))
-		fuzz_fail("set_irq(%u, %d)", gsi, level);
-}
-
-static void console_output(void *ctx, const uint8_t *buf, size_t len)
-{
-	size_t budget = 64 * 1024;
-	struct iovec iov = { (void *)buf, len };
-
-	(void)ctx;
-	fuzz_touch_iov(&guest, &iov, 1, 0, &budget);
-}
-
-static void console_rx_ready(void *ctx)
-{
-	(void)ctx;
-}
+static struct fuzz_devpair_mmio pair;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
 	fuzz_guest_init(&guest);
-	guest.hv.set_irq = set_irq;
-	if (iobus_register(&mmio, RNG_BASE, VIRTIO_MMIO_SIZE,
-			   &virtio_mmio_io_ops, &rng_mmio) ||
-	    iobus_register(&mmio, CON_BASE, VIRTIO_MMIO_SIZE,
-			   &virtio_mmio_io_ops, &con_mmio))
-		fuzz_fail("cannot register the virtio-mmio ranges");
+	fuzz_devpair_mmio_setup(&pair, &guest);
 	return 0;
 }
 
@@ -98,67 +57,41 @@ static void check_transport(const struct virtio_mmio *vm)
 
 static void do_op(const uint8_t *op)
 {
-	bool write = op[0] & 0x80;
-	uint32_t off = fuzz_le32(op + 2);
-	uint8_t buf[8];
-
-	memcpy(buf, op + 6, sizeof(buf));
 	switch (op[0] & 7) {
 	case 4:
-		iobus_access(&mmio, CON_BASE + off % VIRTIO_MMIO_SIZE, buf,
-			     1 + op[1] % 8, write);
+		fuzz_op_mmio(&pair.bus, FUZZ_DEVPAIR_CON_BASE, VIRTIO_MMIO_SIZE,
+			     op);
 		break;
 	case 5:
 		fuzz_guest_run_ready(&guest);
 		break;
 	case 6:
-		gm_write(&guest.mem, FUZZ_RAM_GPA + off % FUZZ_RAM_SIZE, buf,
-			 sizeof(buf));
+		fuzz_op_store(&guest, FUZZ_RAM_SIZE, op);
 		break;
 	case 7:
-		virtio_console_receive(&con, buf, off % 9);
+		virtio_console_receive(&pair.dev.con, op + 6,
+				       fuzz_le32(op + 2) % 9);
 		break;
 	default:
-		iobus_access(&mmio, RNG_BASE + off % VIRTIO_MMIO_SIZE, buf,
-			     1 + op[1] % 8, write);
+		fuzz_op_mmio(&pair.bus, FUZZ_DEVPAIR_RNG_BASE, VIRTIO_MMIO_SIZE,
+			     op);
 		break;
 	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	int err;
-
 	fuzz_guest_load(&guest, NULL, 0);
-	err = virtio_rng_init(&rng, &guest.hv);
-	if (!err)
-		err = virtio_mmio_init(&rng_mmio, &rng.vdev, RNG_BASE, RNG_GSI);
-	if (!err)
-		err = virtio_console_init(&con, &guest.hv, console_output,
-					  console_rx_ready, NULL);
-	if (!err)
-		err = virtio_mmio_init(&con_mmio, &con.vdev, CON_BASE, CON_GSI);
-	if (err)
-		fuzz_fail("cannot create the devices: %d", err);
-
-	for (size_t i = 0; i + OP_SIZE <= size && i / OP_SIZE < MAX_OPS;
-	     i += OP_SIZE) {
+	fuzz_devpair_mmio_init(&pair, &guest);
+	for (size_t i = 0;
+	     i + FUZZ_OP_SIZE <= size && i / FUZZ_OP_SIZE < MAX_OPS;
+	     i += FUZZ_OP_SIZE) {
 		do_op(data + i);
-		check_transport(&rng_mmio);
-		check_transport(&con_mmio);
+		check_transport(&pair.rng_mmio);
+		check_transport(&pair.con_mmio);
 	}
-	if (fuzz_verbose)
-		fprintf(stderr,
-			"rng: status %#x, used %u, int %#x; console: status "
-			"%#x, rx used %u, tx used %u, int %#x\n",
-			rng.vdev.status, rng.vdev.vq[0].used,
-			rng_mmio.interrupt_status, con.vdev.status,
-			con.vdev.vq[0].used, con.vdev.vq[1].used,
-			con_mmio.interrupt_status);
-
-	virtio_console_destroy(&con);
-	virtio_rng_destroy(&rng);
-	pthread_mutex_destroy(&con.vdev.lock);
-	pthread_mutex_destroy(&rng.vdev.lock);
+	fuzz_devpair_trace(&pair.dev, "int", pair.rng_mmio.interrupt_status,
+			   pair.con_mmio.interrupt_status);
+	fuzz_devpair_destroy(&pair.dev);
 	return 0;
 }

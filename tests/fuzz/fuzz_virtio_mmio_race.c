@@ -6,7 +6,7 @@
  * the single-threaded fuzz_virtio_mmio cannot reach. Fresh devices for
  * each input; the threads are fuzz_race()'s (tests/fuzz/fuzz_guest.h).
  *
- * Input: a sequence of OP_SIZE-byte operations
+ * Input: a sequence of FUZZ_OP_SIZE-byte operations
  *
  *   [0]      bits 0-2: what (0-2: an MMIO access to the rng's registers,
  *            3-5: to the console's, at off % VIRTIO_MMIO_SIZE; 6: store
@@ -23,63 +23,23 @@
  * its two defined bits; set_irq only drives the devices' own lines, at
  * level 0 or 1; whatever the console transmits lies in guest RAM.
  */
-#include <stdbool.h>
+#include <pthread.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <string.h>
 
-#include "devices/virtio/console.h"
-#include "devices/virtio/mmio.h"
-#include "devices/virtio/rng.h"
+#include "tests/fuzz/fuzz_devpair.h"
 #include "tests/fuzz/fuzz_guest.h"
-#include "vmm/iobus.h"
 
-#define OP_SIZE 14
 #define MAX_OPS 512
-#define RNG_BASE 0xd0000000ULL
-#define CON_BASE (RNG_BASE + VIRTIO_MMIO_SIZE)
-#define RNG_GSI 5
-#define CON_GSI 6
-#define TOUCH_BUDGET (256 * 1024)
 
 static struct fuzz_guest guest;
-static struct virtio_rng rng;
-static struct virtio_console con;
-static struct virtio_mmio rng_mmio, con_mmio;
-static struct iobus mmio = { .name = "mmio" };
-static size_t budget; /* the console's output is serialised by its lock */
-
-static void set_irq(void *ctx, uint32_t gsi, int level)
-{
-	(void)ctx;
-	if ((gsi != RNG_GSI && gsi != CON_GSI) || (level != 0 && level != 1))
-		fuzz_fail("set_irq(%u, %d)", gsi, level);
-}
-
-static void console_output(void *ctx, const uint8_t *buf, size_t len)
-{
-	struct iovec iov = { (void *)buf, len };
-
-	(void)ctx;
-	fuzz_touch_iov(&guest, &iov, 1, 0, &budget);
-}
-
-static void console_rx_ready(void *ctx)
-{
-	(void)ctx;
-}
+static struct fuzz_devpair_mmio pair;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
 	fuzz_guest_init(&guest);
-	guest.hv.set_irq = set_irq;
-	if (iobus_register(&mmio, RNG_BASE, VIRTIO_MMIO_SIZE,
-			   &virtio_mmio_io_ops, &rng_mmio) ||
-	    iobus_register(&mmio, CON_BASE, VIRTIO_MMIO_SIZE,
-			   &virtio_mmio_io_ops, &con_mmio))
-		fuzz_fail("cannot register the virtio-mmio ranges");
+	fuzz_devpair_mmio_setup(&pair, &guest);
 	return 0;
 }
 
@@ -97,66 +57,36 @@ static void check_transport(struct virtio_mmio *vm)
 
 static void check(void)
 {
-	check_transport(&rng_mmio);
-	check_transport(&con_mmio);
+	check_transport(&pair.rng_mmio);
+	check_transport(&pair.con_mmio);
 }
 
 static void vcpu_op(const uint8_t *op)
 {
-	bool write = op[0] & 0x80;
-	uint32_t off = fuzz_le32(op + 2);
-	uint8_t buf[8];
-
-	memcpy(buf, op + 6, sizeof(buf));
 	switch (op[0] & 7) {
 	case 0:
 	case 1:
 	case 2:
-		iobus_access(&mmio, RNG_BASE + off % VIRTIO_MMIO_SIZE, buf,
-			     1 + op[1] % 8, write);
+		fuzz_op_mmio(&pair.bus, FUZZ_DEVPAIR_RNG_BASE, VIRTIO_MMIO_SIZE,
+			     op);
 		break;
 	case 6:
-		gm_write(&guest.mem,
-			 FUZZ_RAM_GPA + off % (FUZZ_RAM_SIZE + FUZZ_RAM2_SIZE),
-			 buf, sizeof(buf));
+		fuzz_op_store(&guest, FUZZ_RAM_SIZE + FUZZ_RAM2_SIZE, op);
 		break;
 	default:
-		iobus_access(&mmio, CON_BASE + off % VIRTIO_MMIO_SIZE, buf,
-			     1 + op[1] % 8, write);
+		fuzz_op_mmio(&pair.bus, FUZZ_DEVPAIR_CON_BASE, VIRTIO_MMIO_SIZE,
+			     op);
 		break;
 	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	int err;
-
 	fuzz_guest_load(&guest, NULL, 0);
-	budget = TOUCH_BUDGET;
-	err = virtio_rng_init(&rng, &guest.hv);
-	if (!err)
-		err = virtio_mmio_init(&rng_mmio, &rng.vdev, RNG_BASE, RNG_GSI);
-	if (!err)
-		err = virtio_console_init(&con, &guest.hv, console_output,
-					  console_rx_ready, NULL);
-	if (!err)
-		err = virtio_mmio_init(&con_mmio, &con.vdev, CON_BASE, CON_GSI);
-	if (err)
-		fuzz_fail("cannot create the devices: %d", err);
-
-	fuzz_race(&guest, data, size, OP_SIZE, MAX_OPS, vcpu_op, check);
-	if (fuzz_verbose)
-		fprintf(stderr,
-			"rng: status %#x, used %u, int %#x; console: status "
-			"%#x, rx used %u, tx used %u, int %#x\n",
-			rng.vdev.status, rng.vdev.vq[0].used,
-			rng_mmio.interrupt_status, con.vdev.status,
-			con.vdev.vq[0].used, con.vdev.vq[1].used,
-			con_mmio.interrupt_status);
-
-	virtio_console_destroy(&con);
-	virtio_rng_destroy(&rng);
-	pthread_mutex_destroy(&con.vdev.lock);
-	pthread_mutex_destroy(&rng.vdev.lock);
+	fuzz_devpair_mmio_init(&pair, &guest);
+	fuzz_race(&guest, data, size, FUZZ_OP_SIZE, MAX_OPS, vcpu_op, check);
+	fuzz_devpair_trace(&pair.dev, "int", pair.rng_mmio.interrupt_status,
+			   pair.con_mmio.interrupt_status);
+	fuzz_devpair_destroy(&pair.dev);
 	return 0;
 }

@@ -20,83 +20,16 @@
  * NET_MAX_FRAME bytes, all of it in guest RAM; the used rings never claim
  * more entries than their size past what the driver offered.
  */
-#include <stdio.h>
-#include <string.h>
-
 #include "devices/virtio/net.h"
 #include "tests/fuzz/fuzz_guest.h"
+#include "tests/fuzz/fuzz_netbe.h"
 
 #define NETF_HDR 8
 #define TX_RINGS 0x2000ULL
-#define TOUCH_BUDGET (256 * 1024)
 
 static struct fuzz_guest guest;
 static struct virtio_net net;
-static uint8_t frame[2][NET_MAX_FRAME];
-static size_t frame_len[2];
-static unsigned int next_frame, nr_frames;
-static size_t budget;
-
-static bool fb_send(struct net_backend *be, const struct iovec *iov,
-		    unsigned int n)
-{
-	size_t len = 0;
-
-	(void)be;
-	fuzz_touch_iov(&guest, iov, n, 0, &budget);
-	for (unsigned int i = 0; i < n; i++)
-		len += iov[i].iov_len;
-	if (len < NET_HDR_LEN || len > NET_MAX_FRAME)
-		fuzz_fail("send: a %zu-byte frame reached the back end", len);
-	return true;
-}
-
-static size_t fb_recv(struct net_backend *be, uint8_t *buf, size_t len)
-{
-	(void)be;
-	if (next_frame == nr_frames)
-		return 0;
-	if (frame_len[next_frame] > len)
-		fuzz_fail("recv: no room for a %zu-byte frame",
-			  frame_len[next_frame]);
-	memcpy(buf, frame[next_frame], frame_len[next_frame]);
-	return frame_len[next_frame++];
-}
-
-static void fb_pause_rx(struct net_backend *be, bool paused)
-{
-	(void)be;
-	(void)paused;
-}
-
-static void fb_set_offloads(struct net_backend *be, uint64_t features)
-{
-	(void)be;
-	(void)features;
-}
-
-static int fb_attach(struct net_backend *be, struct evloop *loop)
-{
-	(void)be;
-	(void)loop;
-	return 0;
-}
-
-static void fb_destroy(struct net_backend *be)
-{
-	(void)be;
-}
-
-static const struct net_backend_ops fb_ops = {
-	.attach = fb_attach,
-	.send = fb_send,
-	.recv = fb_recv,
-	.pause_rx = fb_pause_rx,
-	.set_offloads = fb_set_offloads,
-	.destroy = fb_destroy,
-};
-
-static struct net_backend fake_backend = { .ops = &fb_ops };
+static struct fuzz_netbe netbe;
 
 static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
@@ -105,7 +38,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fuzz_guest_init(&guest);
-	if (virtio_net_init(&net, mac, &fake_backend, &guest.hv))
+	fuzz_netbe_init(&netbe, &guest, 0);
+	if (virtio_net_init(&net, mac, &netbe.be, &guest.hv))
 		fuzz_fail("virtio_net_init");
 	net.vdev.transport = &fuzz_null_transport;
 	return 0;
@@ -127,16 +61,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[1] & 4)
 		features |= 1ULL << VIRTIO_F_INDIRECT_DESC;
 	rounds = 1 + (data[2] & 3);
+	fuzz_netbe_reset(&netbe);
 	for (unsigned int i = 0; i < 2; i++) {
-		frame_len[i] =
+		size_t len =
 			NET_HDR_LEN + fuzz_le16(data + 4 + 2 * i) %
 					      (NET_MAX_FRAME - NET_HDR_LEN);
-		memset(frame[i], (int)i + 1, frame_len[i]);
+
+		fuzz_netbe_offer(&netbe, len, (uint8_t)(i + 1),
+				 (uint8_t)(i + 1));
 	}
 	fuzz_guest_load(&guest, data + NETF_HDR, size - NETF_HDR);
-	next_frame = 0;
-	nr_frames = 2;
-	budget = TOUCH_BUDGET;
 
 	pthread_mutex_lock(&net.vdev.lock);
 	fuzz_bring_up(&net.vdev, 2, qsize, features, TX_RINGS);

@@ -8,7 +8,7 @@
  * devices for each input; the threads are fuzz_race()'s
  * (tests/fuzz/fuzz_guest.h).
  *
- * Input: a sequence of OP_SIZE-byte operations
+ * Input: a sequence of FUZZ_OP_SIZE-byte operations
  *
  *   [0]      bits 0-2: what (0: port I/O at 0xCF8 + (off & 7), 1: ECAM
  *            at off % 1 MiB, 2-4: the BAR window at off % 64 KiB (where
@@ -31,65 +31,31 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "arch/x86/layout.h"
 #include "devices/pci.h"
-#include "devices/virtio/console.h"
 #include "devices/virtio/pci.h"
-#include "devices/virtio/rng.h"
+#include "tests/fuzz/fuzz_devpair.h"
 #include "tests/fuzz/fuzz_guest.h"
+#include "tests/fuzz/fuzz_pci.h"
 #include "vmm/iobus.h"
 
-#define OP_SIZE 14
 #define MAX_OPS 512
-#define TOUCH_BUDGET (256 * 1024)
 
 static struct fuzz_guest guest;
 static struct pci_bus bus;
-static struct virtio_rng rng;
-static struct virtio_console con;
+static struct fuzz_devpair pair;
 static struct virtio_pci rng_pci, con_pci;
 static struct iobus pio = { .name = "pio" }, mmio = { .name = "mmio" };
-static size_t budget; /* the console's output is serialised by its lock */
 static uint16_t host_vendor, host_device;
 static uint8_t host_caps, rng_caps, con_caps;
-
-static void set_irq(void *ctx, uint32_t gsi, int level)
-{
-	(void)ctx;
-	if (gsi < PCI_INTX_GSI_BASE ||
-	    gsi >= PCI_INTX_GSI_BASE + PCI_INTX_GSIS ||
-	    (level != 0 && level != 1))
-		fuzz_fail("set_irq(%u, %d)", gsi, level);
-}
-
-static void console_output(void *ctx, const uint8_t *buf, size_t len)
-{
-	struct iovec iov = { (void *)buf, len };
-
-	(void)ctx;
-	fuzz_touch_iov(&guest, &iov, 1, 0, &budget);
-}
-
-static void console_rx_ready(void *ctx)
-{
-	(void)ctx;
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
 	fuzz_guest_init(&guest);
-	if (iobus_register(&pio, PCI_CONF1_PORT, PCI_CONF1_PORTS,
-			   &pci_conf1_io_ops, &bus) ||
-	    iobus_register(&mmio, X86_PCI_ECAM_BASE, X86_PCI_ECAM_SIZE,
-			   &pci_ecam_io_ops, &bus) ||
-	    iobus_register(&mmio, X86_PCI_WINDOW_BASE, X86_PCI_WINDOW_SIZE,
-			   &pci_window_io_ops, &bus))
-		fuzz_fail("cannot register the PCI ranges");
+	fuzz_pci_register(&pio, &mmio, &bus);
 	return 0;
 }
 
@@ -97,18 +63,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void check_header(const struct pci_device *d, uint16_t vendor,
 			 uint16_t device, uint8_t caps)
 {
-	if (pci_get_u16(d->cfg + PCI_VENDOR_ID) != vendor ||
-	    pci_get_u16(d->cfg + PCI_DEVICE_ID) != device)
-		fuzz_fail("slot %u: IDs now %04x:%04x", d->slot,
-			  pci_get_u16(d->cfg + PCI_VENDOR_ID),
-			  pci_get_u16(d->cfg + PCI_DEVICE_ID));
+	fuzz_pci_check_device(d, vendor, device);
 	if (d->cfg[PCI_CAPABILITY_LIST] != caps)
 		fuzz_fail("slot %u: capability list moved to %#x", d->slot,
 			  d->cfg[PCI_CAPABILITY_LIST]);
-	for (unsigned int b = 0; b < PCI_NR_BARS; b++)
-		if (d->bar[b].size && (d->bar[b].addr & (d->bar[b].size - 1)))
-			fuzz_fail("slot %u BAR %u at %#x, size %#x", d->slot, b,
-				  d->bar[b].addr, d->bar[b].size);
 }
 
 static void check_virtio(struct virtio_pci *vp)
@@ -162,33 +120,22 @@ static void check_intx_status(const struct virtio_pci *vp)
 
 static void vcpu_op(const uint8_t *op)
 {
-	bool write = op[0] & 0x80;
-	uint32_t off = fuzz_le32(op + 2);
-	uint8_t buf[8];
-
-	memcpy(buf, op + 6, sizeof(buf));
 	switch (op[0] & 7) {
 	case 0:
-		iobus_access(&pio, PCI_CONF1_PORT + (off & 7), buf,
-			     1U << (op[1] % 3), write);
+		fuzz_op_pio(&pio, PCI_CONF1_PORT, PCI_CONF1_PORTS, op);
 		break;
 	case 1:
-		iobus_access(&mmio, X86_PCI_ECAM_BASE + off % X86_PCI_ECAM_SIZE,
-			     buf, 1 + op[1] % 8, write);
+		fuzz_op_mmio(&mmio, X86_PCI_ECAM_BASE, X86_PCI_ECAM_SIZE, op);
 		break;
 	case 5:
-		iobus_access(&mmio,
-			     X86_PCI_WINDOW_BASE + off % X86_PCI_WINDOW_SIZE,
-			     buf, 1 + op[1] % 8, write);
+		fuzz_op_mmio(&mmio, X86_PCI_WINDOW_BASE, X86_PCI_WINDOW_SIZE,
+			     op);
 		break;
 	case 6:
-		gm_write(&guest.mem,
-			 FUZZ_RAM_GPA + off % (FUZZ_RAM_SIZE + FUZZ_RAM2_SIZE),
-			 buf, sizeof(buf));
+		fuzz_op_store(&guest, FUZZ_RAM_SIZE + FUZZ_RAM2_SIZE, op);
 		break;
 	default:
-		iobus_access(&mmio, X86_PCI_WINDOW_BASE + off % 0x10000, buf,
-			     1 + op[1] % 8, write);
+		fuzz_op_mmio(&mmio, X86_PCI_WINDOW_BASE, 0x10000, op);
 		break;
 	}
 }
@@ -198,43 +145,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int err;
 
 	fuzz_guest_load(&guest, NULL, 0);
-	budget = TOUCH_BUDGET;
-	pci_bus_init(&bus, X86_PCI_WINDOW_BASE, X86_PCI_WINDOW_SIZE, set_irq,
-		     NULL);
-	err = virtio_rng_init(&rng, &guest.hv);
+	fuzz_pci_bus_init(&bus);
+	fuzz_devpair_init(&pair, &guest);
+	err = virtio_pci_init(&rng_pci, &pair.rng.vdev, &bus);
 	if (!err)
-		err = virtio_pci_init(&rng_pci, &rng.vdev, &bus);
-	if (!err)
-		err = virtio_console_init(&con, &guest.hv, console_output,
-					  console_rx_ready, NULL);
-	if (!err)
-		err = virtio_pci_init(&con_pci, &con.vdev, &bus);
+		err = virtio_pci_init(&con_pci, &pair.con.vdev, &bus);
 	if (err)
-		fuzz_fail("cannot create the devices: %d", err);
+		fuzz_fail("cannot create the transports: %d", err);
 	host_vendor = pci_get_u16(bus.host_bridge.cfg + PCI_VENDOR_ID);
 	host_device = pci_get_u16(bus.host_bridge.cfg + PCI_DEVICE_ID);
 	host_caps = bus.host_bridge.cfg[PCI_CAPABILITY_LIST];
 	rng_caps = rng_pci.pci.cfg[PCI_CAPABILITY_LIST];
 	con_caps = con_pci.pci.cfg[PCI_CAPABILITY_LIST];
 
-	fuzz_race(&guest, data, size, OP_SIZE, MAX_OPS, vcpu_op, check);
+	fuzz_race(&guest, data, size, FUZZ_OP_SIZE, MAX_OPS, vcpu_op, check);
 	check_intx_status(&rng_pci);
 	check_intx_status(&con_pci);
-	if (fuzz_verbose)
-		fprintf(stderr,
-			"rng: status %#x, used %u, isr %#x; console: status "
-			"%#x, rx used %u, tx used %u, isr %#x\n",
-			rng.vdev.status, rng.vdev.vq[0].used, rng_pci.isr,
-			con.vdev.status, con.vdev.vq[0].used,
-			con.vdev.vq[1].used, con_pci.isr);
+	fuzz_devpair_trace(&pair, "isr", rng_pci.isr, con_pci.isr);
 
 	virtio_pci_destroy(&con_pci);
 	virtio_pci_destroy(&rng_pci);
-	virtio_console_destroy(&con);
-	virtio_rng_destroy(&rng);
-	pthread_rwlock_destroy(&bus.lock);
-	pthread_mutex_destroy(&bus.intx_lock);
-	pthread_mutex_destroy(&con.vdev.lock);
-	pthread_mutex_destroy(&rng.vdev.lock);
+	fuzz_devpair_destroy(&pair);
+	fuzz_pci_bus_destroy(&bus);
 	return 0;
 }

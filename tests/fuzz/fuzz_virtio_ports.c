@@ -28,32 +28,18 @@
 #define PORTF_HDR 6
 #define NR_QUEUES (2 + 2 * VIRTIO_PORTS_MAX)
 #define RING_STRIDE 0x600ULL
-#define TOUCH_BUDGET (256 * 1024)
 
 static struct fuzz_guest guest;
 static struct virtio_ports ports;
-static size_t budget;
-
-static void output(void *ctx, const uint8_t *buf, size_t len)
-{
-	struct iovec iov = { (void *)buf, len };
-
-	(void)ctx;
-	fuzz_touch_iov(&guest, &iov, 1, 0, &budget);
-}
-
-static void rx_ready(void *ctx)
-{
-	(void)ctx;
-}
+static struct fuzz_sink sink = { .g = &guest };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const struct virtio_port p[VIRTIO_PORTS_MAX] = {
-		{ .name = "in", .rx_ready = rx_ready },
-		{ .name = "out", .output = output },
-		{ .name = "err", .output = output },
-		{ .name = "status", .output = output },
+		{ .name = "in", .rx_ready = fuzz_ignore_rx_ready },
+		{ .name = "out", .output = fuzz_sink_output, .ctx = &sink },
+		{ .name = "err", .output = fuzz_sink_output, .ctx = &sink },
+		{ .name = "status", .output = fuzz_sink_output, .ctx = &sink },
 	};
 
 	(void)argc;
@@ -83,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rounds = 1 + (data[1] & 7);
 	mask = fuzz_le16(data + 2);
 	fuzz_guest_load(&guest, data + PORTF_HDR, size - PORTF_HDR);
-	budget = TOUCH_BUDGET;
+	sink.budget = FUZZ_TOUCH_BUDGET;
 
 	pthread_mutex_lock(&ports.vdev.lock);
 	ports.nr_ports = VIRTIO_PORTS_MAX;

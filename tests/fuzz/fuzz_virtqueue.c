@@ -35,7 +35,6 @@
 #include "tests/fuzz/fuzz_guest.h"
 
 #define VQF_HDR 40
-#define TOUCH_BUDGET (256 * 1024)
 
 static struct fuzz_guest guest;
 static struct vq_chain chain;
@@ -336,7 +335,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	r.len_seed = fuzz_le16(hdr + 10);
 	r.kick_bits = hdr[13];
-	r.budget = TOUCH_BUDGET;
+	r.budget = FUZZ_TOUCH_BUDGET;
 	rounds = 1 + ((hdr[1] >> 4) & 3);
 
 	ret = vq_start(&r.vq, &guest.mem);
