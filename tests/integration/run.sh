@@ -75,9 +75,9 @@ for t in $(grep -ho '^test_[a-z0-9_]*' "$here"/t-*.sh | grep -E -- "$pattern"); 
 	fi
 	case $(grep -cx "start $t" "$results") in
 	0) ;;
-	1) echo "retry $t: the nested host froze during it" ;;
+	1) echo "retry $t: the nested host froze or panicked during it" ;;
 	*)
-		echo "FAIL $t: the nested host froze during it twice"
+		echo "FAIL $t: the nested host froze or panicked during it twice"
 		echo "FAIL $t" >>"$results"
 		continue
 		;;

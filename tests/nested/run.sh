@@ -13,7 +13,8 @@
 #       the harness)
 #   -d  give the nested host DISK (a raw image) as its /dev/vda; when the
 #       command runs directly, it gets NESTED_DISK=DISK instead
-# Exit status: the command's, 124 when the nested host froze (see below),
+# Exit status: the command's, 124 when the nested host froze (see below)
+# or its kernel panicked before the command ended,
 # or 125 when it failed otherwise.
 set -eu
 
@@ -159,6 +160,13 @@ if [ -s "$script.status" ]; then
 	exit "$status"
 fi
 rm -f "$script"
+# A panic of the nested host's own kernel is the emulator's fault as much as
+# a freeze is (see the README): the same status, so callers can start afresh.
+if grep -q 'Kernel panic' "$klog"; then
+	echo "nested: the nested host's kernel panicked under the command; the end of its kernel log:" >&2
+	tail -n 40 "$klog" | sed 's/^/nested:   /' >&2
+	exit 124
+fi
 echo "nested: the nested host ended without reporting a status; the end of its kernel log:" >&2
 tail -n 40 "$klog" | sed 's/^/nested:   /' >&2
 exit 125
