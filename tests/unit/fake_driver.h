@@ -288,6 +288,27 @@ static inline uint16_t fd_post_indirect(struct fake_driver *fd, unsigned int q,
 	return head;
 }
 
+/*
+ * Posts on queue q, and kicks, the longest chain a guest can make with
+ * every descriptor naming the same len bytes at gpa: FD_QSIZE descriptors,
+ * or VQ_MAX_CHAIN through an indirect table. Returns its head.
+ */
+static inline uint16_t fd_post_one_buffer_many_times(struct fake_driver *fd,
+						     unsigned int q,
+						     uint64_t gpa, uint32_t len,
+						     bool indirect)
+{
+	struct fd_seg s[VQ_MAX_CHAIN];
+	uint16_t head;
+
+	for (unsigned int i = 0; i < VQ_MAX_CHAIN; i++)
+		s[i] = (struct fd_seg){ gpa, len, false };
+	head = indirect ? fd_post_indirect(fd, q, s, VQ_MAX_CHAIN) :
+			  fd_post(fd, q, s, FD_QSIZE);
+	fd_kick(fd, q);
+	return head;
+}
+
 /* The next used element of queue q, if there is one. */
 static inline bool fd_next_used(struct fake_driver *fd, unsigned int q,
 				uint16_t *id, uint32_t *len)

@@ -77,17 +77,12 @@ static void one_chain_emits_at_most_its_cap(void **state)
 {
 	struct fixture *fx = *state;
 	const uint32_t big = 2 << 20;
-	struct fd_seg s[VQ_MAX_CHAIN];
 	uint64_t buf = fd_alloc(&fx->fd, big);
 
 	fd_bring_up(&fx->fd, &fx->con.vdev, 1ULL << VIRTIO_F_INDIRECT_DESC, 2);
-	for (unsigned int i = 0; i < VQ_MAX_CHAIN; i++)
-		s[i] = (struct fd_seg){ buf, big, false };
-	fd_post(&fx->fd, TX, s, FD_QSIZE);
-	fd_kick(&fx->fd, TX);
+	fd_post_one_buffer_many_times(&fx->fd, TX, buf, big, false);
 	assert_int_equal(fx->emitted, VIRTIO_TX_CHAIN_MAX);
-	fd_post_indirect(&fx->fd, TX, s, VQ_MAX_CHAIN);
-	fd_kick(&fx->fd, TX);
+	fd_post_one_buffer_many_times(&fx->fd, TX, buf, big, true);
 	assert_int_equal(fx->emitted, 2 * VIRTIO_TX_CHAIN_MAX);
 	assert_int_equal(fd_used_idx(&fx->fd, TX), 2);
 	assert_false(fx->con.vdev.status & VIRTIO_STATUS_NEEDS_RESET);

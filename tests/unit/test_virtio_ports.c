@@ -352,27 +352,22 @@ static void one_chain_emits_at_most_its_cap(void **state)
 {
 	struct fixture *fx = *state;
 	const uint32_t big = 2 << 20;
-	struct fd_seg s[VQ_MAX_CHAIN];
 	uint64_t buf = fd_alloc(&fx->fd, big);
+	struct fd_seg small = { buf, 3, false };
 	uint16_t head;
 	uint32_t len;
 
 	handshake_with(fx, 1ULL << VIRTIO_F_INDIRECT_DESC);
 	fx->count_only = true;
-	for (unsigned int i = 0; i < VQ_MAX_CHAIN; i++)
-		s[i] = (struct fd_seg){ buf, big, false };
-	fd_post(&fx->fd, rxq(1) + 1, s, FD_QSIZE);
-	fd_kick(&fx->fd, rxq(1) + 1);
+	fd_post_one_buffer_many_times(&fx->fd, rxq(1) + 1, buf, big, false);
 	assert_int_equal(fx->emitted[1], VIRTIO_TX_CHAIN_MAX);
-	fd_post_indirect(&fx->fd, rxq(1) + 1, s, VQ_MAX_CHAIN);
-	fd_kick(&fx->fd, rxq(1) + 1);
+	fd_post_one_buffer_many_times(&fx->fd, rxq(1) + 1, buf, big, true);
 	assert_int_equal(fx->emitted[1], 2 * VIRTIO_TX_CHAIN_MAX);
 	/* Both went back to the driver, and the queue carries on. */
 	assert_true(fd_next_used(&fx->fd, rxq(1) + 1, &head, &len));
 	assert_true(fd_next_used(&fx->fd, rxq(1) + 1, &head, &len));
 	assert_false(fx->vp.vdev.status & VIRTIO_STATUS_NEEDS_RESET);
-	s[0].len = 3;
-	fd_post(&fx->fd, rxq(1) + 1, s, 1);
+	fd_post(&fx->fd, rxq(1) + 1, &small, 1);
 	fd_kick(&fx->fd, rxq(1) + 1);
 	assert_int_equal(fx->emitted[1], 2 * VIRTIO_TX_CHAIN_MAX + 3);
 }
