@@ -188,10 +188,4 @@ void rtc_init(struct rtc *rtc, time_t (*now)(void))
 	rtc->cmos[CMOS_STATUS_A] = STATUS_A_DIVIDER_32KHZ | STATUS_A_RATE_1KHZ;
 	rtc->cmos[CMOS_STATUS_B] = STATUS_B_24H;
 	rtc->cmos[CMOS_STATUS_D] = STATUS_D_VALID;
-	/*
-	 * glibc reads the host's time zone file on the first time
-	 * conversion, even gmtime_r's: now, while files may still be opened
-	 * (vmm/sandbox.h), not on a vCPU later.
-	 */
-	tzset();
 }

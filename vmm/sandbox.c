@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmm/exit_status.h"
@@ -179,6 +180,12 @@ int sandbox_prepare(unsigned int needs, void (*on_violation)(void))
 				.sa_flags = SA_SIGINFO };
 	struct rlimit core;
 
+	/*
+	 * glibc reads the host's time zone file on the process's first time
+	 * conversion, even gmtime_r's (the RTC's, on a vCPU thread): now,
+	 * while files may still be opened.
+	 */
+	tzset();
 	native_arch = seccomp_arch_native();
 	for (int nr = 0; nr < MAX_SYSCALL_NR; nr++)
 		if (!syscall_name[nr])
