@@ -57,6 +57,14 @@ struct share_config {
 	bool readonly;
 };
 
+/* --gdb [HOST:]PORT or --gdb unix:PATH */
+struct gdb_listen_config {
+	bool is_unix;
+	char path[108]; /* sun_path */
+	uint32_t addr; /* IPv4, network byte order; default 127.0.0.1 */
+	uint16_t port; /* host byte order */
+};
+
 enum console_kind { CONSOLE_SERIAL, CONSOLE_VIRTIO };
 enum virtio_transport_kind { TRANSPORT_PCI, TRANSPORT_MMIO };
 
@@ -79,10 +87,25 @@ struct vm_config {
 	const char *console_log; /* --console-log FILE */
 	char **command; /* NULL-terminated, after "--"; NULL if none */
 	bool no_sandbox; /* --no-sandbox */
+	const char *control; /* --control PATH */
+	bool gdb; /* --gdb given */
+	struct gdb_listen_config gdb_listen;
+	bool gdb_wait; /* --gdb-wait: hold vCPUs until gdb continues */
+	const char *dump_on_panic; /* --dump-on-panic FILE */
 	bool quiet; /* kestrel check --quiet */
+	/* kestrel ctl SOCKET COMMAND [ARG...]: argv from SOCKET on */
+	int ctl_argc;
+	char **ctl_argv;
 };
 
-enum cli_action { CLI_RUN, CLI_CHECK, CLI_HELP, CLI_VERSION, CLI_ERROR };
+enum cli_action {
+	CLI_RUN,
+	CLI_CHECK,
+	CLI_CTL,
+	CLI_HELP,
+	CLI_VERSION,
+	CLI_ERROR
+};
 
 /*
  * Parses "kestrel [--help|--version]", "kestrel check [--quiet]" and
