@@ -100,6 +100,10 @@ int main(int argc, char **argv)
 		status = check_host(cfg.quiet);
 		cli_free(&cfg);
 		return status;
+	case CLI_CTL:
+		log_error("ctl: not built yet");
+		cli_free(&cfg);
+		return EXIT_KESTREL_FAILED;
 	case CLI_RUN:
 		break;
 	}
