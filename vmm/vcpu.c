@@ -118,6 +118,9 @@ static bool handle_exit(struct vcpu *v)
 		liveness_mark(&vm->liveness);
 		handle_mmio(v);
 		return true;
+	case KVM_EXIT_DEBUG:
+		run_control_debug_exit(v);
+		return true;
 	case KVM_EXIT_SHUTDOWN:
 		guest_event(&vm->events, GUEST_CRASH);
 		return false;
@@ -166,6 +169,7 @@ static void *vcpu_thread(void *arg)
 	if (!vm->cfg->no_sandbox &&
 	    sandbox_enter(SANDBOX_VCPU, sandbox_needs_of(vm->cfg))) {
 		vm_stop(vm, EXIT_KESTREL_FAILED);
+		run_control_vcpu_exit(v);
 		return NULL;
 	}
 	pthread_mutex_lock(&vm->start_lock);
@@ -174,6 +178,9 @@ static void *vcpu_thread(void *arg)
 	pthread_mutex_unlock(&vm->start_lock);
 
 	while (atomic_load(&vm->exit_status) < 0) {
+		run_control_checkpoint(v);
+		if (atomic_load(&vm->exit_status) >= 0)
+			break;
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				if (atomic_exchange(&v->position_asked, false))
@@ -188,6 +195,7 @@ static void *vcpu_thread(void *arg)
 		if (!handle_exit(v))
 			break;
 	}
+	run_control_vcpu_exit(v);
 	return NULL;
 }
 

@@ -126,6 +126,7 @@ int vm_load(struct vm *vm, const struct vm_config *cfg)
 	vm->console.log_fd = vm->console_log_fd = -1;
 	vm->signal_src.fd = vm->timeout_src.fd = vm->liveness_src.fd = -1;
 	atomic_init(&vm->exit_status, -1);
+	vm->rc.held_fd = -1;
 	pthread_mutex_init(&vm->start_lock, NULL);
 	pthread_cond_init(&vm->start_cond, NULL);
 	vm->pio.name = "port I/O";
@@ -483,6 +484,9 @@ int vm_create(struct vm *vm)
 	vm->console.quit_ctx = vm;
 	liveness_init(&vm->liveness, SERIAL_COM1_PORT, SERIAL_NR_PORTS);
 	vm->console.liveness = &vm->liveness;
+	err = run_control_init(&vm->rc);
+	if (err)
+		return kvm_fail("setting up run control", err);
 	err = kvm_irq_init(&vm->irq, vm->vm_fd);
 	if (err)
 		return kvm_fail("setting up interrupt routing", err);
@@ -513,6 +517,7 @@ void vm_stop(struct vm *vm, int status)
 	evloop_stop(&vm->loop);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_kick(&vm->vcpus[i]);
+	run_control_wake_all(vm);
 }
 
 int vm_run(struct vm *vm)
@@ -530,8 +535,14 @@ int vm_run(struct vm *vm)
 	liveness_start(&vm->liveness, monotonic_ns(), LIVENESS_GRACE_NS);
 	arm_timer_ns(vm->liveness_src.fd, LIVENESS_GRACE_NS);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		pthread_mutex_lock(&vm->rc.lock);
+		vm->rc.nr_active++;
+		pthread_mutex_unlock(&vm->rc.lock);
 		err = vcpu_start(&vm->vcpus[i]);
 		if (err) {
+			pthread_mutex_lock(&vm->rc.lock);
+			vm->rc.nr_active--;
+			pthread_mutex_unlock(&vm->rc.lock);
 			log_error("cannot start vCPU thread %u: %s", i,
 				  strerror(err));
 			vm_stop(vm, EXIT_KESTREL_FAILED);
@@ -598,6 +609,7 @@ void vm_destroy(struct vm *vm)
 	if (vm->console_log_fd >= 0)
 		close(vm->console_log_fd);
 	evloop_destroy(&vm->loop);
+	run_control_destroy(&vm->rc);
 	for (unsigned int i = 0; i < vm->mem.nr_regions; i++)
 		munmap(vm->mem.region[i].host, vm->mem.region[i].size);
 	if (vm->vm_fd >= 0)

@@ -21,6 +21,7 @@
 #include "vmm/kvm_irq.h"
 #include "vmm/liveness.h"
 #include "vmm/platform.h"
+#include "vmm/run_control.h"
 
 struct vm;
 
@@ -32,6 +33,7 @@ struct vcpu {
 	pthread_t thread;
 	atomic_bool running;
 	atomic_bool position_asked; /* by vcpu_ask_position() */
+	atomic_bool nmi_pending; /* by vm_nmi() */
 };
 
 struct vm {
@@ -62,6 +64,8 @@ struct vm {
 	pthread_mutex_t start_lock;
 	pthread_cond_t start_cond;
 	bool started;
+
+	struct run_control rc;
 
 	atomic_int exit_status; /* -1 while running */
 	atomic_bool panicked;

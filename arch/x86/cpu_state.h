@@ -41,7 +41,8 @@ struct x86_segment {
 struct x86_cpu_state {
 	uint64_t gpr[X86_NR_GPRS]; /* gdb's order: rax rbx rcx rdx ... */
 	uint64_t rip, rflags;
-	struct x86_segment seg[X86_NR_SEGS]; /* gdb's order: cs ss ds es fs gs */
+	struct x86_segment
+		seg[X86_NR_SEGS]; /* gdb's order: cs ss ds es fs gs */
 	uint64_t kernel_gs_base;
 	uint64_t cr0, cr2, cr3, cr4, cr8, efer;
 	uint64_t gdt_base, idt_base;

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: MIT
+/* Holding vCPUs out of KVM_RUN: pause, gdb stops, dumps; NMIs; debug exits. */
+#include "vmm/run_control.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmm/log.h"
+#include "vmm/vm.h"
+
+#define DR6_BS (1ULL << 14) /* single step */
+#define BP_VECTOR 3
+#define DB_VECTOR 1
+
+int run_control_init(struct run_control *rc)
+{
+	pthread_condattr_t attr;
+
+	memset(rc, 0, sizeof(*rc));
+	rc->step_cpu = -1;
+	rc->held_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (rc->held_fd < 0)
+		return -errno;
+	pthread_mutex_init(&rc->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&rc->held_cond, &attr);
+	pthread_cond_init(&rc->run_cond, NULL);
+	pthread_condattr_destroy(&attr);
+	return 0;
+}
+
+void run_control_destroy(struct run_control *rc)
+{
+	if (rc->held_fd < 0)
+		return;
+	close(rc->held_fd);
+	rc->held_fd = -1;
+	pthread_cond_destroy(&rc->held_cond);
+	pthread_cond_destroy(&rc->run_cond);
+	pthread_mutex_destroy(&rc->lock);
+}
+
+static bool must_hold(const struct run_control *rc, unsigned int id)
+{
+	return rc->hold && !(rc->hold == HOLD_GDB && rc->step_cpu == (int)id);
+}
+
+/* Lock held: one more vCPU is held or gone. */
+static void count_changed(struct run_control *rc)
+{
+	uint64_t one = 1;
+
+	pthread_cond_broadcast(&rc->held_cond);
+	if (rc->notify_held && rc->nr_held >= rc->nr_active) {
+		rc->notify_held = false;
+		if (write(rc->held_fd, &one, sizeof(one)) < 0)
+			log_error("run control: eventfd: %s", strerror(errno));
+	}
+}
+
+static void kick_all(struct vm *vm, const struct vcpu *except)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		if (&vm->vcpus[i] != except)
+			vcpu_kick(&vm->vcpus[i]);
+}
+
+void vm_hold(struct vm *vm, unsigned int reason)
+{
+	pthread_mutex_lock(&vm->rc.lock);
+	vm->rc.hold |= reason;
+	pthread_mutex_unlock(&vm->rc.lock);
+	kick_all(vm, NULL);
+}
+
+int vm_hold_wait(struct vm *vm, unsigned int reason, int timeout_ms)
+{
+	struct run_control *rc = &vm->rc;
+	struct timespec deadline;
+	int ret = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	vm_hold(vm, reason);
+	pthread_mutex_lock(&rc->lock);
+	while (rc->nr_held < rc->nr_active &&
+	       atomic_load(&vm->exit_status) < 0) {
+		if (pthread_cond_timedwait(&rc->held_cond, &rc->lock,
+					   &deadline) == ETIMEDOUT) {
+			ret = rc->nr_held < rc->nr_active ? -1 : 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&rc->lock);
+	return ret;
+}
+
+void vm_release(struct vm *vm, unsigned int reason)
+{
+	pthread_mutex_lock(&vm->rc.lock);
+	vm->rc.hold &= ~reason;
+	pthread_cond_broadcast(&vm->rc.run_cond);
+	pthread_mutex_unlock(&vm->rc.lock);
+}
+
+bool vm_held(struct vm *vm, unsigned int reason)
+{
+	bool held;
+
+	pthread_mutex_lock(&vm->rc.lock);
+	held = vm->rc.hold & reason;
+	pthread_mutex_unlock(&vm->rc.lock);
+	return held;
+}
+
+void vm_nmi(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		atomic_store(&vm->vcpus[i].nmi_pending, true);
+	kick_all(vm, NULL);
+}
+
+void run_control_wake_all(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->rc.lock);
+	pthread_cond_broadcast(&vm->rc.run_cond);
+	pthread_cond_broadcast(&vm->rc.held_cond);
+	pthread_mutex_unlock(&vm->rc.lock);
+}
+
+void run_control_checkpoint(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	struct run_control *rc = &vm->rc;
+
+	if (atomic_exchange(&v->nmi_pending, false) &&
+	    ioctl(v->fd, KVM_NMI, 0) < 0)
+		log_error("vCPU %u: KVM_NMI failed: %s", v->id,
+			  strerror(errno));
+	pthread_mutex_lock(&rc->lock);
+	while (must_hold(rc, v->id) && atomic_load(&vm->exit_status) < 0) {
+		rc->nr_held++;
+		count_changed(rc);
+		pthread_cond_wait(&rc->run_cond, &rc->lock);
+		rc->nr_held--;
+	}
+	/*
+	 * The kick that brought this vCPU here is spent. A hold or stop
+	 * after this store kicks again; one before it was seen above or is
+	 * seen in exit_status by the caller (hence the fence).
+	 */
+	v->run->immediate_exit = 0;
+	atomic_thread_fence(memory_order_seq_cst);
+	pthread_mutex_unlock(&rc->lock);
+}
+
+void run_control_vcpu_exit(struct vcpu *v)
+{
+	struct run_control *rc = &v->vm->rc;
+
+	pthread_mutex_lock(&rc->lock);
+	rc->nr_active--;
+	count_changed(rc);
+	pthread_mutex_unlock(&rc->lock);
+}
+
+static bool is_gdb_breakpoint(const struct gdb_debug_state *d, uint64_t pc)
+{
+	for (unsigned int i = 0; i < d->nr_sw_bp; i++)
+		if (d->sw_bp[i] == pc)
+			return true;
+	return false;
+}
+
+/* Bit n set: gdb enabled DRn (DR7's Ln or Gn). */
+static unsigned int enabled_drs(uint64_t dr7)
+{
+	unsigned int mask = 0;
+
+	for (unsigned int n = 0; n < 4; n++)
+		if ((dr7 >> (2 * n)) & 3)
+			mask |= 1u << n;
+	return mask;
+}
+
+/* Lock held: what KVM_SET_GUEST_DEBUG gets for vCPU id. */
+static struct kvm_guest_debug kvm_debug_of(const struct run_control *rc,
+					   unsigned int id)
+{
+	const struct gdb_debug_state *d = &rc->debug;
+	struct kvm_guest_debug dbg = { 0 };
+
+	if (d->nr_sw_bp)
+		dbg.control |= KVM_GUESTDBG_USE_SW_BP;
+	if (enabled_drs(d->dr7)) {
+		dbg.control |= KVM_GUESTDBG_USE_HW_BP;
+		for (unsigned int n = 0; n < 4; n++)
+			dbg.arch.debugreg[n] = d->dr[n];
+		dbg.arch.debugreg[7] = d->dr7;
+	}
+	if (d->single_step && rc->step_cpu == (int)id)
+		dbg.control |= KVM_GUESTDBG_SINGLESTEP;
+	if (dbg.control)
+		dbg.control |= KVM_GUESTDBG_ENABLE;
+	return dbg;
+}
+
+void run_control_set_debug(struct vm *vm, const struct gdb_debug_state *d)
+{
+	pthread_mutex_lock(&vm->rc.lock);
+	vm->rc.debug = *d;
+	pthread_mutex_unlock(&vm->rc.lock);
+}
+
+int run_control_gdb_resume(struct vm *vm, int step_cpu)
+{
+	struct run_control *rc = &vm->rc;
+	int ret = 0;
+
+	pthread_mutex_lock(&rc->lock);
+	rc->step_cpu = step_cpu;
+	/* Every vCPU is held: their fds are free for the device thread. */
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct kvm_guest_debug dbg = kvm_debug_of(rc, i);
+
+		if (ioctl(vm->vcpus[i].fd, KVM_SET_GUEST_DEBUG, &dbg) < 0) {
+			log_error("vCPU %u: KVM_SET_GUEST_DEBUG failed: %s", i,
+				  strerror(errno));
+			ret = -1;
+		}
+	}
+	rc->stop_recorded = false;
+	if (step_cpu < 0)
+		rc->hold &= ~HOLD_GDB;
+	pthread_cond_broadcast(&rc->run_cond);
+	pthread_mutex_unlock(&rc->lock);
+	return ret;
+}
+
+void run_control_gdb_interrupt(struct vm *vm)
+{
+	struct run_control *rc = &vm->rc;
+
+	pthread_mutex_lock(&rc->lock);
+	rc->hold |= HOLD_GDB;
+	rc->step_cpu = -1;
+	if (!rc->stop_recorded) {
+		rc->stop_recorded = true;
+		rc->stop = (struct gdb_stop){ .kind = GDB_STOP_INTERRUPT };
+	}
+	rc->notify_held = true;
+	count_changed(rc); /* they may all be held already */
+	pthread_mutex_unlock(&rc->lock);
+	kick_all(vm, NULL);
+}
+
+bool run_control_take_stop(struct vm *vm, struct gdb_stop *stop)
+{
+	struct run_control *rc = &vm->rc;
+	bool recorded;
+
+	pthread_mutex_lock(&rc->lock);
+	recorded = rc->stop_recorded && rc->nr_held >= rc->nr_active;
+	if (recorded)
+		*stop = rc->stop;
+	pthread_mutex_unlock(&rc->lock);
+	return recorded;
+}
+
+/* The guest's own int3 or #DB, taken by KVM for gdb: give it back. */
+static void reinject(struct vcpu *v, const struct kvm_debug_exit_arch *e,
+		     const struct kvm_guest_debug *dbg)
+{
+	struct kvm_guest_debug again = *dbg;
+	struct kvm_regs regs;
+
+	if (e->exception == BP_VECTOR) {
+		/* int3 traps: the guest's handler expects rip past it. */
+		if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0) {
+			regs.rip++;
+			ioctl(v->fd, KVM_SET_REGS, &regs);
+		}
+		again.control |= KVM_GUESTDBG_INJECT_BP;
+	} else {
+		again.control |= KVM_GUESTDBG_INJECT_DB;
+	}
+	if (ioctl(v->fd, KVM_SET_GUEST_DEBUG, &again) < 0)
+		log_error("vCPU %u: cannot hand trap %u back to the guest: %s",
+			  v->id, e->exception, strerror(errno));
+}
+
+void run_control_debug_exit(struct vcpu *v)
+{
+	struct run_control *rc = &v->vm->rc;
+	const struct kvm_debug_exit_arch *e = &v->run->debug.arch;
+	struct kvm_guest_debug dbg;
+	struct gdb_stop stop = { .cpu = v->id, .dr6 = e->dr6 };
+	bool ours;
+
+	pthread_mutex_lock(&rc->lock);
+	if (e->exception == BP_VECTOR) {
+		ours = is_gdb_breakpoint(&rc->debug, e->pc);
+		stop.kind = GDB_STOP_SW_BREAKPOINT;
+	} else {
+		/* A step of this vCPU, or a debug register gdb enabled. */
+		ours = ((e->dr6 & DR6_BS) && rc->step_cpu == (int)v->id) ||
+		       (e->dr6 & enabled_drs(rc->debug.dr7));
+		stop.kind = GDB_STOP_DEBUG_TRAP;
+	}
+	if (!ours) {
+		dbg = kvm_debug_of(rc, v->id);
+		pthread_mutex_unlock(&rc->lock);
+		reinject(v, e, &dbg);
+		return;
+	}
+	if (!rc->stop_recorded) {
+		rc->stop_recorded = true;
+		rc->stop = stop;
+	}
+	rc->hold |= HOLD_GDB;
+	rc->step_cpu = -1;
+	rc->notify_held = true;
+	pthread_mutex_unlock(&rc->lock);
+	kick_all(v->vm, v);
+}
