@@ -209,8 +209,10 @@ static struct kvm_guest_debug kvm_debug_of(const struct run_control *rc,
 			dbg.arch.debugreg[n] = d->dr[n];
 		dbg.arch.debugreg[7] = d->dr7;
 	}
+	/* A step into the timer interrupt's handler is no use to anyone. */
 	if (d->single_step && rc->step_cpu == (int)id)
-		dbg.control |= KVM_GUESTDBG_SINGLESTEP;
+		dbg.control |= KVM_GUESTDBG_SINGLESTEP |
+			       (rc->step_blocks_irqs ? KVM_GUESTDBG_BLOCKIRQ : 0);
 	if (dbg.control)
 		dbg.control |= KVM_GUESTDBG_ENABLE;
 	return dbg;

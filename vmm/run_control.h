@@ -42,6 +42,8 @@ struct run_control {
 	struct gdb_stop stop;
 	/* The guest debug state gdb set (its int3s are kestrel's). */
 	struct gdb_debug_state debug;
+	/* KVM can keep interrupts out of a single step (set at creation). */
+	bool step_blocks_irqs;
 };
 
 int run_control_init(struct run_control *rc);

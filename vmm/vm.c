@@ -286,6 +286,13 @@ static void on_liveness(struct ev_source *src, uint32_t events)
 	(void)events;
 	if (read(src->fd, &expirations, sizeof(expirations)) < 0)
 		return;
+	/* A guest held by gdb or a pause is not lifeless: start again. */
+	if (vm_held(vm, HOLD_USER | HOLD_GDB | HOLD_DUMP) &&
+	    !liveness_alive(&vm->liveness)) {
+		liveness_start(&vm->liveness, now, LIVENESS_GRACE_NS);
+		arm_timer_ns(src->fd, LIVENESS_GRACE_NS);
+		return;
+	}
 	switch (liveness_check(&vm->liveness, now)) {
 	case LIVENESS_WAIT:
 		arm_timer_ns(src->fd, liveness_deadline(&vm->liveness) - now);
@@ -487,6 +494,8 @@ int vm_create(struct vm *vm)
 	err = run_control_init(&vm->rc);
 	if (err)
 		return kvm_fail("setting up run control", err);
+	err = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG2);
+	vm->rc.step_blocks_irqs = err > 0 && (err & KVM_GUESTDBG_BLOCKIRQ);
 	err = kvm_irq_init(&vm->irq, vm->vm_fd);
 	if (err)
 		return kvm_fail("setting up interrupt routing", err);
