@@ -30,6 +30,7 @@ KESTREL=$DATA/kestrel.under-test
 # UDP echo helper busybox lacks.
 INITRD=$DATA/initrd-$KVER.gz
 gcc -static -O2 -o "$DATA/udp-echo" "$here/udp-echo.c" || exit 1
+gcc -static -O2 -o "$DATA/page-pattern" "$here/page-pattern.c" || exit 1
 # A guest that never gets going, for the no-sign-of-life report.
 SILENT_GUEST=$DATA/silent-guest.elf
 gcc -nostdlib -static -no-pie -Wl,-N -Wl,-Ttext=0x100000 -Wl,--build-id=none \
@@ -40,7 +41,8 @@ SILENT_SPIN=0x$(nm "$SILENT_GUEST" | sed -n 's/^0*\([0-9a-f]*\) T spin$/\1/p')
 	-m virtiofs \
 	-m ext4 -m crc32c_generic \
 	-b mke2fs -b fstrim -b blkdiscard -f /etc/mke2fs.conf:/etc/mke2fs.conf \
-	-f "$here/udhcpc.script:/etc/udhcpc.script" -f "$DATA/udp-echo:/bin/udp-echo" || exit 1
+	-f "$here/udhcpc.script:/etc/udhcpc.script" -f "$DATA/udp-echo:/bin/udp-echo" \
+	-f "$DATA/page-pattern:/bin/page-pattern" || exit 1
 VMLINUX=$DATA/vmlinux-$KVER
 [ -s "$VMLINUX" ] || "$top/tests/data/extract-vmlinux.sh" "$KERNEL" "$VMLINUX" || exit 1
 export KESTREL KERNEL KVER INITRD VMLINUX DATA SILENT_GUEST SILENT_SPIN

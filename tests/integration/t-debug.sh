@@ -34,6 +34,14 @@ vm_wait() {
 	exec 7>&-
 }
 
+# in_range VALUE LOW HIGH: LOW <= VALUE < HIGH, as 64-bit unsigned numbers
+# (the shell's arithmetic is signed); each may be a sum, "0xffff...+16".
+in_range() {
+	python3 -c 'import sys
+v, lo, hi = (sum(int(t, 0) for t in a.split("+")) for a in sys.argv[1:])
+sys.exit(not lo <= v < hi)' "$@"
+}
+
 ctl() {
 	$GUARD "$KESTREL" ctl "$T/control" "$@"
 }
@@ -69,7 +77,7 @@ test_gdb_breakpoints_step_and_memory() {
 	grep -qx "HB_PC=$func" "$T/gdb" || fail "hardware breakpoint: not at $func: $(grep PC= "$T/gdb")"
 	grep -qx "SW_PC=$func" "$T/gdb" || fail "software breakpoint: not at $func: $(grep PC= "$T/gdb")"
 	step=$(sed -n 's/^STEP_PC=//p' "$T/gdb")
-	[ -n "$step" ] && [ $((step)) -gt $((func)) ] && [ $((step)) -lt $((func + 16)) ] ||
+	[ -n "$step" ] && in_range "$step" "$func+1" "$func+16" ||
 		fail "stepi from $func went to '$step'"
 	grep -q "\"Linux version $version " "$T/gdb" || fail "x/s linux_banner: $(grep -i 'linux version' "$T/gdb")"
 }
@@ -204,7 +212,6 @@ test_dump_on_panic() {
 	python3 "$here/elfcore.py" "$T/panic.core" cpus >"$T/cpus" || fail "elfcore: $(cat "$T/cpus")"
 	rip=$(sed -n 's/^cpu 0 rip //p' "$T/cpus")
 	stext=$(out_value STEXT) etext=$(out_value ETEXT)
-	[ -n "$rip" ] && [ "$(printf '%u' "$rip")" -ge "$(printf '%u' "$stext")" ] &&
-		[ "$(printf '%u' "$rip")" -lt "$(printf '%u' "$etext")" ] ||
+	[ -n "$rip" ] && in_range "$rip" "$stext" "$etext" ||
 		fail "the panicked vCPU's rip $rip is not in kernel text [$stext, $etext)"
 }
