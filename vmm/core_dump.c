@@ -6,7 +6,8 @@
  *
  *   ELF header (ELF64, little-endian, EM_X86_64, ET_CORE)
  *   program headers: PT_NOTE first, then one PT_LOAD per RAM region
- *   notes: one "CORE" NT_PRSTATUS per vCPU, then one "QEMU" per vCPU
+ *   notes: one "CORE" NT_PRSTATUS per vCPU, then one "QEMU" per vCPU, then
+ *          the guest kernel's "VMCOREINFO" when its RAM has one
  *   guest RAM, each region at a page-aligned file offset
  *
  * What the readers need, and so why:
@@ -14,17 +15,21 @@
  *   whose PT_LOADs have p_align 0 as a kdump vmcore (a nonzero p_align
  *   makes it the old netdump format); it reads physical memory through
  *   p_paddr. A "QEMU" note marks a QEMU guest dump, so crash keeps one
- *   NT_PRSTATUS per vCPU rather than remapping them to online CPUs, and with
- *   no VMCOREINFO note it finds the KASLR offset and phys_base itself, from
- *   each vCPU's CR3 (walking the kernel's page tables) or IDT base in the
- *   QEMU note. So `crash vmlinux FILE` needs only a vmlinux with debug
- *   info of the same build.
+ *   NT_PRSTATUS per vCPU rather than remapping them to online CPUs. With a
+ *   VMCOREINFO note it takes the KASLR offset and phys_base from it; with
+ *   none it finds them itself, from each vCPU's CR3 (walking the kernel's
+ *   page tables) or IDT base in the QEMU note. Either way `crash vmlinux
+ *   FILE` needs only a vmlinux with debug info of the same build.
  * - drgn reads registers from NT_PRSTATUS and memory through p_paddr, but
- *   treats a core as a kernel's only with a VMCOREINFO note or one given
- *   with --vmcoreinfo (drgn >= 0.0.27); a dump with a "QEMU" note and no
- *   VMCOREINFO it refuses, naming the cause. The guest kernel's
- *   VMCOREINFO note lies in guest RAM, so it is in the dump:
- *   tests/integration/elfcore.py finds it for --vmcoreinfo.
+ *   treats a core as a kernel's only with a VMCOREINFO note (or, from drgn
+ *   0.0.27, one given with --vmcoreinfo); a dump with a "QEMU" note and no
+ *   VMCOREINFO it refuses, naming the cause. QEMU gets the note from the
+ *   guest through its vmcoreinfo device; kestrel has none, but Linux (4.13
+ *   and later, with CONFIG_CRASH_CORE or CONFIG_VMCORE_INFO) keeps the
+ *   note at the start of a page of RAM from early boot on, and the dump
+ *   copies the first one it meets (vmm/vmcoreinfo.c). With no virtual
+ *   addresses in the dump, drgn before 0.0.27 translates kernel addresses
+ *   only through libkdumpfile (DRGN_USE_LIBKDUMPFILE_FOR_ELF=1).
  * - gdb and readelf see a core of a process whose threads are the vCPUs.
  * - Like QEMU, p_vaddr = p_paddr (there is no virtual mapping without
  *   paging) and p_flags = 0; NT_PRSTATUS pr_pid is the vCPU index + 1.
@@ -36,7 +41,9 @@
  * Pages that are all zero are not written: the file is truncated to its
  * full size and the non-zero runs are written each with one pwrite, so a
  * mostly idle guest makes a small file. Reading guest RAM the guest never
- * touched maps the shared zero page and allocates nothing.
+ * touched maps the shared zero page and allocates nothing. The headers go
+ * last, once RAM has shown whether it holds a VMCOREINFO note; room for
+ * the largest one is kept before RAM.
  */
 #include "vmm/core_dump.h"
 
@@ -52,6 +59,7 @@
 #include <unistd.h>
 
 #include "arch/x86/core_notes.h"
+#include "vmm/vmcoreinfo.h"
 
 #define PAGE 4096u
 #define ZERO_PREFIX 16u
@@ -63,13 +71,20 @@
 
 #define CORE_NOTE_SIZE NOTE_SIZE(sizeof("CORE"), X86_CORE_PRSTATUS_SIZE)
 #define QEMU_NOTE_SIZE NOTE_SIZE(sizeof("QEMU"), X86_CORE_QEMU_STATE_SIZE)
+#define VMCOREINFO_NOTE_MAX NOTE_SIZE(sizeof("VMCOREINFO"), VMCOREINFO_TEXT_MAX)
 
 /* Where each piece goes in the file. */
 struct layout {
 	unsigned int order[GM_MAX_REGIONS]; /* regions by guest address */
 	uint64_t region_off[GM_MAX_REGIONS];
-	size_t notes_off, notes_size, header_size;
+	size_t notes_off, cpu_notes_size, header_max;
 	uint64_t file_size;
+};
+
+/* The guest kernel's VMCOREINFO text, if RAM has shown one yet. */
+struct vmcoreinfo {
+	const uint8_t *text;
+	uint32_t len;
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -133,9 +148,9 @@ static void plan(const struct guest_mem *gm, unsigned int nr_cpus,
 		l->order[j] = i;
 	}
 	l->notes_off = sizeof(Elf64_Ehdr) + (1 + n) * sizeof(Elf64_Phdr);
-	l->notes_size = nr_cpus * (CORE_NOTE_SIZE + QEMU_NOTE_SIZE);
-	l->header_size = l->notes_off + l->notes_size;
-	off = ALIGN_UP(l->header_size, PAGE);
+	l->cpu_notes_size = nr_cpus * (CORE_NOTE_SIZE + QEMU_NOTE_SIZE);
+	l->header_max = l->notes_off + l->cpu_notes_size + VMCOREINFO_NOTE_MAX;
+	off = ALIGN_UP(l->header_max, PAGE);
 	for (unsigned int i = 0; i < n; i++) {
 		const struct gm_region *r = &gm->region[l->order[i]];
 
@@ -160,15 +175,22 @@ static uint8_t *put_note(uint8_t *p, const char *name, uint32_t type,
 	return p + ALIGN_UP(h.n_namesz, 4);
 }
 
-/* ELF header, program headers and notes, in a zeroed buffer. */
-static void build_header(uint8_t *buf, const struct layout *l,
-			 const struct guest_mem *gm,
-			 const struct x86_cpu_state *cpus, unsigned int nr_cpus)
+/*
+ * ELF header, program headers and notes, in a zeroed buffer of
+ * l->header_max bytes; returns how many bytes they take.
+ */
+static size_t build_header(uint8_t *buf, const struct layout *l,
+			   const struct guest_mem *gm,
+			   const struct x86_cpu_state *cpus,
+			   unsigned int nr_cpus, const struct vmcoreinfo *vmci)
 {
 	Elf64_Ehdr *eh = (Elf64_Ehdr *)buf;
 	Elf64_Phdr *ph = (Elf64_Phdr *)(buf + sizeof(*eh));
+	size_t notes_size = l->cpu_notes_size;
 	uint8_t *p = buf + l->notes_off;
 
+	if (vmci->text)
+		notes_size += NOTE_SIZE(sizeof("VMCOREINFO"), vmci->len);
 	memcpy(eh->e_ident, ELFMAG, SELFMAG);
 	eh->e_ident[EI_CLASS] = ELFCLASS64;
 	eh->e_ident[EI_DATA] = ELFDATA2LSB;
@@ -185,8 +207,8 @@ static void build_header(uint8_t *buf, const struct layout *l,
 	ph[0] = (Elf64_Phdr){
 		.p_type = PT_NOTE,
 		.p_offset = l->notes_off,
-		.p_filesz = l->notes_size,
-		.p_memsz = l->notes_size,
+		.p_filesz = notes_size,
+		.p_memsz = notes_size,
 	};
 	for (unsigned int i = 0; i < gm->nr_regions; i++) {
 		const struct gm_region *r = &gm->region[l->order[i]];
@@ -212,14 +234,20 @@ static void build_header(uint8_t *buf, const struct layout *l,
 		x86_core_qemu_state(&cpus[i], p);
 		p += ALIGN_UP(X86_CORE_QEMU_STATE_SIZE, 4);
 	}
+	if (vmci->text) {
+		p = put_note(p, "VMCOREINFO", 0, vmci->len);
+		memcpy(p, vmci->text, vmci->len);
+	}
+	return l->notes_off + notes_size;
 }
 
 /*
  * Writes the region's non-zero pages at off, each run of them with one
- * pwrite; returns 0 or an errno value, with *where the failed offset.
+ * pwrite, and looks for VMCOREINFO at their starts until one is found;
+ * returns 0 or an errno value, with *where the failed offset.
  */
 static int write_region(int fd, const struct gm_region *r, uint64_t off,
-			uint64_t *where)
+			struct vmcoreinfo *vmci, uint64_t *where)
 {
 	uint64_t run = 0, pos = 0;
 	bool in_run = false;
@@ -229,6 +257,9 @@ static int write_region(int fd, const struct gm_region *r, uint64_t off,
 		uint64_t len = r->size - pos < PAGE ? r->size - pos : PAGE;
 		bool zero = all_zero(r->host + pos, len);
 
+		if (!zero && !vmci->text)
+			vmcoreinfo_at(r->host + pos, r->size - pos, &vmci->text,
+				      &vmci->len);
 		if (!zero && !in_run) {
 			run = pos;
 			in_run = true;
@@ -254,8 +285,10 @@ int core_dump_write(int fd, const struct guest_mem *gm,
 		    char *err, size_t errlen)
 {
 	struct layout l = { 0 };
+	struct vmcoreinfo vmci = { 0 };
 	struct stat st;
 	uint8_t *header;
+	size_t header_size;
 	uint64_t where;
 	int e;
 
@@ -280,25 +313,25 @@ int core_dump_write(int fd, const struct guest_mem *gm,
 			    "core dump: setting the size to %llu: %s",
 			    (unsigned long long)l.file_size, strerror(errno));
 
-	header = calloc(1, l.header_size);
-	if (!header)
-		return fail(err, errlen, "core dump: out of memory");
-	build_header(header, &l, gm, cpus, nr_cpus);
-	e = pwrite_all(fd, header, l.header_size, 0);
-	free(header);
-	if (e)
-		return fail(err, errlen, "core dump: writing the headers: %s",
-			    strerror(e));
-
 	for (unsigned int i = 0; i < gm->nr_regions; i++) {
 		const struct gm_region *r = &gm->region[l.order[i]];
 
-		e = write_region(fd, r, l.region_off[i], &where);
+		e = write_region(fd, r, l.region_off[i], &vmci, &where);
 		if (e)
 			return fail(
 				err, errlen,
 				"core dump: writing guest RAM at file offset %llu: %s",
 				(unsigned long long)where, strerror(e));
 	}
+
+	header = calloc(1, l.header_max);
+	if (!header)
+		return fail(err, errlen, "core dump: out of memory");
+	header_size = build_header(header, &l, gm, cpus, nr_cpus, &vmci);
+	e = pwrite_all(fd, header, header_size, 0);
+	free(header);
+	if (e)
+		return fail(err, errlen, "core dump: writing the headers: %s",
+			    strerror(e));
 	return 0;
 }

@@ -20,7 +20,8 @@
  * Writes an ELF64 ET_CORE of guest physical memory and the vCPUs'
  * registers (cpus[i] is vCPU i) to fd, a regular file opened for writing
  * without O_APPEND: from offset 0, truncated to its final size, with holes
- * where guest pages are all zero. Returns 0, or -1 with one line in err.
+ * where guest pages are all zero, and with the guest kernel's VMCOREINFO
+ * note when its RAM has one. Returns 0, or -1 with one line in err.
  *
  * The caller keeps the vCPUs and devices from writing guest memory while
  * it runs. Any thread; it calls fstat, ftruncate and pwrite64 and allocates

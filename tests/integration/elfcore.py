@@ -6,8 +6,9 @@ usage: elfcore.py DUMP read GPA LEN   the LEN bytes at guest physical address
                                       GPA, as hex (exit 1 unless RAM has them)
        elfcore.py DUMP cpus           one line per NT_PRSTATUS: cpu N rip 0x...
        elfcore.py DUMP check          validates the structure; prints a summary
-       elfcore.py DUMP vmcoreinfo     the guest kernel's VMCOREINFO text, found
-                                      in its RAM (for drgn --vmcoreinfo)
+       elfcore.py DUMP vmcoreinfo     the guest kernel's VMCOREINFO text: the
+                                      dump's note, else the first note found
+                                      in guest RAM (for drgn --vmcoreinfo)
 
 Exits 1 with one line on stderr when the dump is malformed or lacks what was
 asked for, 2 on bad usage.
@@ -201,6 +202,10 @@ def vmcoreinfo_at(data, start):
 
 
 def cmd_vmcoreinfo(d):
+    for name, ntype, desc in d.notes:
+        if name == "VMCOREINFO" and ntype == 0:
+            sys.stdout.write(desc.decode("ascii", "replace"))
+            return
     # The note (at most a page of text) is 4-byte aligned in RAM; chunks
     # overlap by two pages so that none is cut.
     chunk, overlap = 256 * PAGE, 2 * PAGE

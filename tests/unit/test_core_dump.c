@@ -70,15 +70,23 @@ static void fill_page(uint8_t *p, uint64_t gpa, size_t len)
 
 #define VMCOREINFO_TEXT "OSRELEASE=6.1.0-test\nPAGESIZE=4096\n"
 
-/* A guest kernel's VMCOREINFO note, as elfcore.py looks for it. */
-static void plant_vmcoreinfo(uint8_t *p)
+/* A guest kernel's VMCOREINFO note with this text. */
+static void plant_note(uint8_t *p, const char *text)
 {
-	const Elf64_Nhdr h = { .n_namesz = 11,
-			       .n_descsz = sizeof(VMCOREINFO_TEXT) - 1 };
+	const Elf64_Nhdr h = { .n_namesz = 11, .n_descsz = strlen(text) };
 
 	memcpy(p, &h, sizeof(h));
 	memcpy(p + sizeof(h), "VMCOREINFO\0", 12);
-	memcpy(p + sizeof(h) + 12, VMCOREINFO_TEXT, h.n_descsz);
+	memcpy(p + sizeof(h) + 12, text, h.n_descsz);
+}
+
+/*
+ * One off a page start: not where the kernel keeps it, so not in the
+ * dump's notes, but elfcore.py finds it in RAM.
+ */
+static void plant_vmcoreinfo(uint8_t *p)
+{
+	plant_note(p, VMCOREINFO_TEXT);
 }
 
 /*
@@ -434,6 +442,7 @@ static void test_readelf_is_happy(void **state)
 	FILE *p;
 	int status;
 
+	plant_note(f->low + 50 * PAGE, VMCOREINFO_TEXT);
 	dump(f, 3);
 	snprintf(cmd, sizeof(cmd), "readelf -W -l -n %s 2>&1", f->path);
 	p = popen(cmd, "r");
@@ -451,6 +460,7 @@ static void test_readelf_is_happy(void **state)
 	assert_contains(out, "0x0000000100000000 0x0000000100000000");
 	assert_contains(out, "NT_PRSTATUS");
 	assert_contains(out, "QEMU");
+	assert_contains(out, "VMCOREINFO");
 }
 
 /* Runs elfcore.py on the dump; returns its exit status, output in out. */
@@ -523,6 +533,31 @@ static void test_elfcore_refuses_garbage(void **state)
 		4);
 	assert_int_equal(elfcore(f, "check", out, sizeof(out)), 1);
 	assert_contains(out, "program header 0");
+}
+
+/* The first VMCOREINFO at a page start in RAM becomes the last note. */
+static void test_vmcoreinfo_note(void **state)
+{
+	struct fixture *f = *state;
+	const char *text = "OSRELEASE=6.1.0-57-amd64\nKERNELOFFSET=0\n";
+	size_t len = strlen(text);
+	char out[4096];
+
+	plant_note(f->low + 40 * PAGE, "OSRELEASE=6.1\001\n");
+	plant_note(f->low + 50 * PAGE, text);
+	plant_note(f->high + 5 * PAGE, "OSRELEASE=later\n");
+	dump(f, 3);
+	check_elf_header(f);
+	check_load(f, 1, LOW_GPA, LOW_SIZE, f->low);
+	check_load(f, 2, HIGH_GPA, HIGH_SIZE, f->high);
+	assert_int_equal(phdr(f, 0)->p_filesz,
+			 3 * (356 + 460) + 24 + ((len + 3) & ~3u));
+	assert_memory_equal(note(f, 6, "VMCOREINFO", 0, (uint32_t)len), text,
+			    len);
+	assert_true(phdr(f, 1)->p_offset >=
+		    phdr(f, 0)->p_offset + phdr(f, 0)->p_filesz);
+	assert_int_equal(elfcore(f, "vmcoreinfo", out, sizeof(out)), 0);
+	assert_string_equal(out, text);
 }
 
 static void test_bad_arguments(void **state)
@@ -687,6 +722,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_elfcore_refuses_garbage,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmcoreinfo_note, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_fd, setup,
