@@ -127,6 +127,7 @@ int vm_load(struct vm *vm, const struct vm_config *cfg)
 	vm->signal_src.fd = vm->timeout_src.fd = vm->liveness_src.fd = -1;
 	atomic_init(&vm->exit_status, -1);
 	vm->rc.held_fd = -1;
+	vm->panic_dump.dir_fd = vm->panic_dump.src.fd = -1;
 	pthread_mutex_init(&vm->start_lock, NULL);
 	pthread_cond_init(&vm->start_cond, NULL);
 	vm->pio.name = "port I/O";
@@ -136,7 +137,8 @@ int vm_load(struct vm *vm, const struct vm_config *cfg)
 	    (cfg->initrd && kernel_file_read(cfg->initrd, "initrd", &initrd)) ||
 	    (cfg->rootfs &&
 	     build_rootfs_initrd(cfg, &kernel, &rootfs_initrd)) ||
-	    open_console_log(vm, cfg) || platform_check_virtio(cfg) ||
+	    open_console_log(vm, cfg) || vm_panic_dump_open(vm) ||
+	    platform_check_virtio(cfg) ||
 	    platform_open_disks(&vm->platform, cfg) ||
 	    platform_open_nets(&vm->platform, cfg) ||
 	    platform_open_shares(&vm->platform, cfg))
@@ -208,12 +210,14 @@ static void on_guest_event(void *ctx, enum guest_event ev)
 		break;
 	case GUEST_PANIC:
 		atomic_store(&vm->panicked, true);
+		vm_panic_dump_request(vm);
 		break;
 	case GUEST_PANIC_END:
 		vm_stop(vm, EXIT_GUEST_PANIC);
 		break;
 	case GUEST_CRASH:
 		log_error("the guest crashed (triple fault)");
+		vm_panic_dump_request(vm);
 		vm_stop(vm, EXIT_GUEST_PANIC);
 		break;
 	}
@@ -496,6 +500,9 @@ int vm_create(struct vm *vm)
 		return kvm_fail("setting up run control", err);
 	err = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG2);
 	vm->rc.step_blocks_irqs = err > 0 && (err & KVM_GUESTDBG_BLOCKIRQ);
+	err = vm_panic_dump_init(vm);
+	if (err)
+		return kvm_fail("setting up --dump-on-panic", err);
 	err = kvm_irq_init(&vm->irq, vm->vm_fd);
 	if (err)
 		return kvm_fail("setting up interrupt routing", err);
@@ -580,6 +587,7 @@ int vm_run(struct vm *vm)
 			atomic_store(&vm->vcpus[i].running, false);
 		}
 	}
+	vm_panic_dump_finish(vm);
 	host_console_restore(&vm->console);
 	status = atomic_load(&vm->exit_status);
 	if (status == EXIT_TIMEOUT || status >= EXIT_SIGNAL_BASE)
@@ -617,6 +625,7 @@ void vm_destroy(struct vm *vm)
 		close(vm->liveness_src.fd);
 	if (vm->console_log_fd >= 0)
 		close(vm->console_log_fd);
+	vm_panic_dump_close(vm);
 	evloop_destroy(&vm->loop);
 	run_control_destroy(&vm->rc);
 	for (unsigned int i = 0; i < vm->mem.nr_regions; i++)

@@ -22,6 +22,7 @@
 #include "vmm/liveness.h"
 #include "vmm/platform.h"
 #include "vmm/run_control.h"
+#include "vmm/vm_dump.h"
 
 struct vm;
 
@@ -66,6 +67,7 @@ struct vm {
 	bool started;
 
 	struct run_control rc;
+	struct vm_panic_dump panic_dump;
 
 	atomic_int exit_status; /* -1 while running */
 	atomic_bool panicked;
