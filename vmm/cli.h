@@ -149,6 +149,8 @@ int parse_size(const char *s, uint64_t *out);
 /* Frees what cli_parse() allocated in cfg (also after CLI_ERROR). */
 void cli_free(struct vm_config *cfg);
 
-extern const char cli_usage[];
+/* The text of "kestrel --help", made from the option table once. */
+const char *cli_usage_text(void);
+#define cli_usage (cli_usage_text())
 
 #endif

@@ -6,6 +6,8 @@
 #include <stdio.h>
 
 #include "vmm/cli.h"
+#include "vmm/cli_option.h"
+#include "vmm/cli_text.h"
 
 #define MAX_ARGS 32
 #define GiB (1ULL << 30)
@@ -467,6 +469,99 @@ static void test_error_message_truncated(void **state)
 	cli_free(&cfg);
 }
 
+/* The rows getopt, --help, the README and the man page are made from. */
+static void test_option_table(void **state)
+{
+	assert_true(cli_nr_options <= CLI_MAX_OPTIONS);
+	for (size_t i = 0; i < cli_nr_options; i++) {
+		const struct cli_option *o = &cli_options[i];
+
+		assert_non_null(o->name);
+		assert_true(o->name[0] != '\0' && o->name[0] != '-');
+		assert_non_null(o->help);
+		assert_null(strchr(o->help, '\n'));
+		assert_true(!o->doc || !strchr(o->doc, '\n'));
+		/* getopt's own characters cannot be letters. */
+		if (o->letter)
+			assert_null(strchr(":?+-", o->letter));
+		assert_true((o->complete == CLI_COMPLETE_CHOICES) ==
+			    (o->choices != NULL));
+		if (!o->parse) {
+			/* Another form of the option in the row before. */
+			assert_true(i > 0);
+			assert_string_equal(o->name, cli_options[i - 1].name);
+			assert_int_equal(o->letter, 0);
+			assert_true((o->arg != NULL) ==
+				    (cli_options[i - 1].arg != NULL));
+			continue;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (!cli_options[j].parse)
+				continue;
+			assert_string_not_equal(o->name, cli_options[j].name);
+			if (o->letter)
+				assert_int_not_equal(o->letter,
+						     cli_options[j].letter);
+		}
+	}
+}
+
+/* --help names every row, ends uncut, and fits a terminal. */
+static void test_usage_lists_every_option(void **state)
+{
+	const char *text = cli_usage;
+	const struct cli_exit_status *last =
+		&cli_exit_statuses[cli_nr_exit_statuses - 1];
+	char want[160];
+	size_t len = strlen(text);
+
+	for (size_t i = 0; i < cli_nr_options; i++) {
+		const struct cli_option *o = &cli_options[i];
+
+		snprintf(want, sizeof(want), "--%s%s%s\n", o->name,
+			 o->arg ? " " : "", o->arg ? o->arg : "");
+		if (!strstr(text, want)) {
+			snprintf(want, sizeof(want), "--%s%s%s ", o->name,
+				 o->arg ? " " : "", o->arg ? o->arg : "");
+			assert_contains(text, want);
+		}
+		if (o->letter) {
+			snprintf(want, sizeof(want), "  -%c, --%s", o->letter,
+				 o->name);
+			assert_contains(text, want);
+		}
+	}
+	for (size_t i = 0; cli_synopsis[i]; i++)
+		assert_contains(text, cli_synopsis[i]);
+	assert_contains(text, "Exit status:");
+	snprintf(want, sizeof(want), "%s\n", last->meaning);
+	assert_true(len > strlen(want));
+	assert_string_equal(text + len - strlen(want), want);
+	for (const char *line = text; *line;) {
+		size_t n = strcspn(line, "\n");
+
+		if (n > 80)
+			fail_msg("a line of %zu columns: %.*s", n, (int)n,
+				 line);
+		line += n + (line[n] == '\n');
+	}
+	/* Made once: the same text every time. */
+	assert_ptr_equal(cli_usage, text);
+}
+
+/* "--NAME=VALUE" for an option without a value, however abbreviated. */
+static void test_flag_given_a_value(void **state)
+{
+	struct parsed p;
+
+	parse(&p, "run", "--no-sand=1");
+	expect_error(&p, "option '--no-sandbox' takes no value");
+	parse(&p, "run", "--help=x");
+	expect_error(&p, "option '--help' takes no value");
+	parse(&p, "run", "--vers=2");
+	expect_error(&p, "option '--version' takes no value");
+}
+
 static void expect_size(const char *s, uint64_t want)
 {
 	uint64_t v = 0xdeadbeef;
@@ -562,6 +657,9 @@ int main(void)
 		cmocka_unit_test(test_command_needs_rootfs),
 		cmocka_unit_test(test_reparse_resets_state),
 		cmocka_unit_test(test_error_message_truncated),
+		cmocka_unit_test(test_option_table),
+		cmocka_unit_test(test_usage_lists_every_option),
+		cmocka_unit_test(test_flag_given_a_value),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_parse_size_rejects),
 	};
