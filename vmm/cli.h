@@ -57,10 +57,13 @@ struct share_config {
 	bool readonly;
 };
 
+/* The longest path a Unix socket address holds (sun_path, less its NUL). */
+#define CLI_SOCKET_PATH_MAX 107
+
 /* --gdb [HOST:]PORT or --gdb unix:PATH */
 struct gdb_listen_config {
 	bool is_unix;
-	char path[108]; /* sun_path */
+	char path[CLI_SOCKET_PATH_MAX + 1]; /* sun_path */
 	uint32_t addr; /* IPv4, network byte order; default 127.0.0.1 */
 	uint16_t port; /* host byte order */
 };
@@ -138,6 +141,16 @@ int parse_share(const char *arg, unsigned int index, struct share_config *s,
 		char *err, size_t errlen);
 /* parse_share() into the next of cfg->share, refusing a tag in use. */
 int add_share(struct vm_config *cfg, const char *arg, char *err, size_t errlen);
+
+/*
+ * "[HOST:]PORT" (HOST an IPv4 address or "localhost", default 127.0.0.1)
+ * or "unix:PATH" into g. Returns 0, or -1 with one line in err.
+ */
+int parse_gdb_listen(const char *arg, struct gdb_listen_config *g, char *err,
+		     size_t errlen);
+
+/* len decimal digits making a port, 1 to 65535. Returns 0 or -1. */
+int parse_port(const char *s, size_t len, uint16_t *port);
 
 /*
  * "512M", "4G", "1048576K", "64" (MiB, as QEMU reads a bare number).

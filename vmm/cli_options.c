@@ -193,6 +193,45 @@ static int opt_console_log(struct vm_config *cfg, const char *arg,
 			errlen);
 }
 
+static int opt_control(struct vm_config *cfg, const char *arg,
+		       struct cli_ctx *ctx, char *err, size_t errlen)
+{
+	(void)ctx;
+	if (strlen(arg) > CLI_SOCKET_PATH_MAX)
+		return cli_fail(
+			err, errlen,
+			"--control '%s': a Unix socket path is at most %d bytes",
+			arg, CLI_SOCKET_PATH_MAX);
+	return set_path(&cfg->control, arg, "control", "socket path", err,
+			errlen);
+}
+
+static int opt_gdb(struct vm_config *cfg, const char *arg, struct cli_ctx *ctx,
+		   char *err, size_t errlen)
+{
+	(void)ctx;
+	if (parse_gdb_listen(arg, &cfg->gdb_listen, err, errlen))
+		return -1;
+	cfg->gdb = true;
+	return 0;
+}
+
+static int opt_gdb_wait(struct vm_config *cfg, const char *arg,
+			struct cli_ctx *ctx, char *err, size_t errlen)
+{
+	(void)arg, (void)ctx, (void)err, (void)errlen;
+	cfg->gdb_wait = true;
+	return 0;
+}
+
+static int opt_dump_on_panic(struct vm_config *cfg, const char *arg,
+			     struct cli_ctx *ctx, char *err, size_t errlen)
+{
+	(void)ctx;
+	return set_path(&cfg->dump_on_panic, arg, "dump-on-panic", "file name",
+			err, errlen);
+}
+
 static int opt_no_sandbox(struct vm_config *cfg, const char *arg,
 			  struct cli_ctx *ctx, char *err, size_t errlen)
 {
@@ -397,6 +436,57 @@ const struct cli_option cli_options[] = {
 		.help = "stop the guest after SECS seconds",
 		.doc = "stop the guest after SECS seconds (decimals allowed)",
 		.parse = opt_timeout,
+	},
+	{
+		.name = "control",
+		.arg = "PATH",
+		.help = "take commands from kestrel ctl PATH (status, pause, "
+			"resume, stop, sysrq, nmi, dump) on the Unix socket "
+			"PATH",
+		.doc = "take commands from `kestrel ctl PATH COMMAND` on the "
+		       "Unix socket PATH (at most 107 bytes): `status`, "
+		       "`pause`, `resume`, `stop`, `sysrq KEY`, `nmi`, "
+		       "`dump FILE`",
+		.complete = CLI_COMPLETE_FILE,
+		.parse = opt_control,
+	},
+	{
+		.name = "gdb",
+		.arg = "[HOST:]PORT",
+		.help = "a gdb remote stub on TCP HOST:PORT (HOST: an IPv4 "
+			"address or localhost; default 127.0.0.1): target "
+			"remote :PORT in gdb",
+		.doc = "a gdb remote stub (GDB's remote serial protocol) "
+		       "listening on TCP HOST:PORT, HOST an IPv4 address or "
+		       "`localhost` (default 127.0.0.1): `target remote :PORT` "
+		       "in gdb, with the guest kernel's `vmlinux` for symbols",
+		.parse = opt_gdb,
+	},
+	{
+		.name = "gdb",
+		.arg = "unix:PATH",
+		.help = "the gdb stub on the Unix socket PATH instead",
+		.doc = "the gdb stub on the Unix socket PATH (at most 107 "
+		       "bytes) instead: `target remote PATH` in gdb",
+	},
+	{
+		.name = "gdb-wait",
+		.help = "hold the guest's CPUs until gdb attaches and continues "
+			"(needs --gdb)",
+		.doc = "hold the guest's CPUs before its first instruction "
+		       "until gdb attaches and continues (needs `--gdb`)",
+		.parse = opt_gdb_wait,
+	},
+	{
+		.name = "dump-on-panic",
+		.arg = "FILE",
+		.help = "when the guest kernel panics, write an ELF core of the "
+			"guest to FILE",
+		.doc = "when the guest kernel panics, write an ELF core of the "
+		       "guest to FILE, as QEMU's `dump-guest-memory` writes "
+		       "them, for `crash`, `gdb` or `drgn`",
+		.complete = CLI_COMPLETE_FILE,
+		.parse = opt_dump_on_panic,
 	},
 	{
 		.name = "no-sandbox",

@@ -135,6 +135,8 @@ static int check_combination(struct vm_config *cfg, char *err, size_t errlen)
 		return cli_fail(
 			err, errlen,
 			"--rootfs brings its own initramfs: leave out --initrd");
+	if (cfg->gdb_wait && !cfg->gdb)
+		return cli_fail(err, errlen, "--gdb-wait needs --gdb");
 	return cfg->rootfs ? add_root_share(cfg, err, errlen) : 0;
 }
 

@@ -2,6 +2,7 @@
 /* cli_parse() and parse_size(): the "kestrel run" command line. */
 #include "unit.h"
 
+#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -71,6 +72,10 @@ static void test_defaults(void **state)
 	assert_null(p.cfg.append);
 	assert_null(p.cfg.command);
 	assert_true(p.cfg.timeout_s == 0);
+	assert_null(p.cfg.control);
+	assert_false(p.cfg.gdb);
+	assert_false(p.cfg.gdb_wait);
+	assert_null(p.cfg.dump_on_panic);
 	cli_free(&p.cfg);
 }
 
@@ -469,6 +474,168 @@ static void test_error_message_truncated(void **state)
 	cli_free(&cfg);
 }
 
+/* A path of n bytes, for the Unix socket limit. */
+static char *path_of(char *buf, size_t n, const char *prefix)
+{
+	size_t plen = strlen(prefix);
+
+	memcpy(buf, prefix, plen);
+	memset(buf + plen, 'p', n);
+	buf[plen + n] = '\0';
+	return buf;
+}
+
+static void test_control(void **state)
+{
+	char path[CLI_SOCKET_PATH_MAX + 2];
+	struct parsed p;
+
+	parse(&p, "run", "--control", "/run/kestrel.sock");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_string_equal(p.cfg.control, "/run/kestrel.sock");
+	parse(&p, "run", "--control=rel.sock");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_string_equal(p.cfg.control, "rel.sock");
+	parse(&p, "run", "--control", path_of(path, CLI_SOCKET_PATH_MAX, ""));
+	assert_int_equal(p.action, CLI_RUN);
+	assert_int_equal(strlen(p.cfg.control), 107);
+
+	parse(&p, "run", "--control", "");
+	expect_error(&p, "--control needs a socket path");
+	parse(&p, "run", "--control",
+	      path_of(path, CLI_SOCKET_PATH_MAX + 1, ""));
+	expect_error(&p, "': a Unix socket path is at most 107 bytes");
+	parse(&p, "run", "--control");
+	expect_error(&p, "option '--control' needs an argument");
+}
+
+static void expect_gdb_tcp(const char *arg, const char *addr, uint16_t port)
+{
+	struct parsed p;
+
+	parse(&p, "run", "--gdb", (char *)arg);
+	if (p.action != CLI_RUN)
+		fail_msg("--gdb '%s': %s", arg, p.err);
+	assert_true(p.cfg.gdb);
+	assert_false(p.cfg.gdb_listen.is_unix);
+	assert_int_equal(p.cfg.gdb_listen.addr, inet_addr(addr));
+	assert_int_equal(p.cfg.gdb_listen.port, port);
+	assert_string_equal(p.cfg.gdb_listen.path, "");
+	cli_free(&p.cfg);
+}
+
+static void test_gdb_tcp(void **state)
+{
+	expect_gdb_tcp("1234", "127.0.0.1", 1234);
+	expect_gdb_tcp(":1234", "127.0.0.1", 1234);
+	expect_gdb_tcp("localhost:1", "127.0.0.1", 1);
+	expect_gdb_tcp("0.0.0.0:65535", "0.0.0.0", 65535);
+	expect_gdb_tcp("10.1.2.3:99", "10.1.2.3", 99);
+}
+
+static void test_gdb_unix(void **state)
+{
+	char arg[CLI_SOCKET_PATH_MAX + 8];
+	struct parsed p;
+
+	parse(&p, "run", "--gdb", "unix:/tmp/gdb.sock");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_true(p.cfg.gdb);
+	assert_true(p.cfg.gdb_listen.is_unix);
+	assert_string_equal(p.cfg.gdb_listen.path, "/tmp/gdb.sock");
+	assert_int_equal(p.cfg.gdb_listen.port, 0);
+	assert_int_equal(p.cfg.gdb_listen.addr, 0);
+
+	parse(&p, "run", "--gdb", path_of(arg, CLI_SOCKET_PATH_MAX, "unix:"));
+	assert_int_equal(p.action, CLI_RUN);
+	assert_int_equal(strlen(p.cfg.gdb_listen.path), CLI_SOCKET_PATH_MAX);
+
+	parse(&p, "run", "--gdb",
+	      path_of(arg, CLI_SOCKET_PATH_MAX + 1, "unix:"));
+	expect_error(&p, "': a Unix socket path is at most 107 bytes");
+	parse(&p, "run", "--gdb", "unix:");
+	expect_error(&p, "--gdb 'unix:': no socket path");
+}
+
+static void test_gdb_bad(void **state)
+{
+	static const char *const bad_port[] = {
+		"0",
+		"65536",
+		"x",
+		"",
+		"-1",
+		"12 ",
+		"+22",
+		"1e3",
+		"1.2.3.4:",
+		"1.2.3.4:0",
+		"unix",
+		"localhost",
+		"localhost:99999",
+	};
+	static const char *const bad_host[] = { "host:12",     "1.2.3:5",
+						"::1:22",      "256.1.1.1:1",
+						"LOCALHOST:1", " 1.2.3.4:1",
+						"1:" };
+	struct parsed p;
+	char want[96];
+
+	for (size_t i = 0; i < sizeof(bad_port) / sizeof(bad_port[0]); i++) {
+		parse(&p, "run", "--gdb", (char *)bad_port[i]);
+		snprintf(
+			want, sizeof(want),
+			"--gdb '%s': the port must be a number from 1 to 65535",
+			bad_port[i]);
+		expect_error(&p, want);
+		assert_false(p.cfg.gdb);
+	}
+	for (size_t i = 0; i < sizeof(bad_host) / sizeof(bad_host[0]); i++) {
+		parse(&p, "run", "--gdb", (char *)bad_host[i]);
+		snprintf(want, sizeof(want),
+			 "--gdb '%s': '%.*s' is not an IPv4", bad_host[i],
+			 (int)(strrchr(bad_host[i], ':') - bad_host[i]),
+			 bad_host[i]);
+		expect_error(&p, want);
+	}
+	parse(&p, "run", "--gdb");
+	expect_error(&p, "option '--gdb' needs an argument");
+}
+
+static void test_gdb_wait(void **state)
+{
+	struct parsed p;
+
+	parse(&p, "run", "--gdb-wait");
+	expect_error(&p, "--gdb-wait needs --gdb");
+	/* Checked once every option is in: the order does not matter. */
+	parse(&p, "run", "--gdb-wait", "--gdb", "1234");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_true(p.cfg.gdb_wait);
+	assert_true(p.cfg.gdb);
+	parse(&p, "run", "--gdb", "unix:g", "--gdb-wait");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_true(p.cfg.gdb_wait);
+	parse(&p, "run", "--gdb", "1", "--gdb-wait=yes");
+	expect_error(&p, "option '--gdb-wait' takes no value");
+	/* A bad --gdb is reported, not the missing one. */
+	parse(&p, "run", "--gdb-wait", "--gdb", "0");
+	expect_error(&p, "--gdb '0': the port");
+}
+
+static void test_dump_on_panic(void **state)
+{
+	struct parsed p;
+
+	parse(&p, "run", "--dump-on-panic", "vmcore.elf");
+	assert_int_equal(p.action, CLI_RUN);
+	assert_string_equal(p.cfg.dump_on_panic, "vmcore.elf");
+	parse(&p, "run", "--dump-on-panic=");
+	expect_error(&p, "--dump-on-panic needs a file name");
+	parse(&p, "run", "--dump-on-panic");
+	expect_error(&p, "option '--dump-on-panic' needs an argument");
+}
+
 /* The rows getopt, --help, the README and the man page are made from. */
 static void test_option_table(void **state)
 {
@@ -657,6 +824,12 @@ int main(void)
 		cmocka_unit_test(test_command_needs_rootfs),
 		cmocka_unit_test(test_reparse_resets_state),
 		cmocka_unit_test(test_error_message_truncated),
+		cmocka_unit_test(test_control),
+		cmocka_unit_test(test_gdb_tcp),
+		cmocka_unit_test(test_gdb_unix),
+		cmocka_unit_test(test_gdb_bad),
+		cmocka_unit_test(test_gdb_wait),
+		cmocka_unit_test(test_dump_on_panic),
 		cmocka_unit_test(test_option_table),
 		cmocka_unit_test(test_usage_lists_every_option),
 		cmocka_unit_test(test_flag_given_a_value),
