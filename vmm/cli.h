@@ -111,8 +111,8 @@ enum cli_action {
 };
 
 /*
- * Parses "kestrel [--help|--version]", "kestrel check [--quiet]" and
- * "kestrel run [OPTIONS] [-- CMD]".
+ * Parses "kestrel [--help|--version]", "kestrel check [--quiet]",
+ * "kestrel ctl SOCKET COMMAND [ARG...]" and "kestrel run [OPTIONS] [-- CMD]".
  * On CLI_ERROR, err holds one line (without the "kestrel: " prefix).
  * Validates syntax and ranges only; files are checked when loaded.
  * host_mem is the host's RAM in bytes (0: unknown), the ceiling for -m.

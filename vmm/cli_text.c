@@ -5,6 +5,7 @@
 const char *const cli_synopsis[] = {
 	"run [OPTIONS] [-- COMMAND [ARG...]]",
 	"check [-q|--quiet]",
+	"ctl SOCKET " CLI_CTL_COMMANDS,
 	"--help | --version",
 	NULL,
 };
@@ -15,6 +16,8 @@ const char *const cli_description[] = {
 	"kestrel check says what this host's KVM offers and whether it can "
 	"run a standard guest kernel (status 0) or not (125, with the "
 	"reason); --quiet prints only that verdict.",
+	"kestrel ctl sends COMMAND to the kestrel run started with --control "
+	"SOCKET.",
 	NULL,
 };
 

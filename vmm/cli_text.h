@@ -9,6 +9,9 @@
  * the man page. Texts are plain, one paragraph each, unwrapped.
  */
 
+/* What `kestrel ctl SOCKET` can ask; an argument follows some. */
+#define CLI_CTL_COMMANDS "status|pause|resume|stop|sysrq KEY|nmi|dump FILE"
+
 /* The ways to call kestrel, each after "kestrel "; NULL-terminated. */
 extern const char *const cli_synopsis[];
 /* What kestrel does, in a line. */

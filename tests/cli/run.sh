@@ -50,6 +50,11 @@ grep -q '^kestrel [0-9]' "$tmp/out" || { echo "FAIL version: '$(cat "$tmp/out")'
 check run-help 0 '' -- run --help
 check check-bad-argument 125 "check: unexpected argument '--frobnicate'" -- check --frobnicate
 check check-help 0 '' -- check --help
+check ctl-no-socket 125 "^kestrel: ctl: usage: kestrel ctl SOCKET COMMAND \\[ARG\\.\\.\\.\\]$" -- ctl
+check ctl-no-command 125 "^kestrel: ctl: usage: kestrel ctl SOCKET COMMAND \\[ARG\\.\\.\\.\\]$" -- ctl "$tmp/k.sock"
+check ctl-help 0 '' -- ctl --help
+grep -q '^       kestrel ctl SOCKET status|pause|resume|stop|sysrq KEY|nmi|dump FILE$' "$tmp/out" ||
+	{ echo "FAIL ctl-help: no kestrel ctl line in --help"; failed=$((failed + 1)); }
 # kestrel check: the facts on stdout, the verdict on stderr with 125.
 mkdir -p "$tmp/check-pvm/dev" "$tmp/check-pvm/sys/module/kvm_pvm" "$tmp/check-pvm/proc"
 : >"$tmp/check-pvm/dev/kvm"

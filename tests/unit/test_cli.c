@@ -636,6 +636,47 @@ static void test_dump_on_panic(void **state)
 	expect_error(&p, "option '--dump-on-panic' needs an argument");
 }
 
+/* kestrel ctl: the words after "ctl" go to the client, SOCKET first. */
+static void test_ctl(void **state)
+{
+	struct parsed p;
+
+	parse(&p, "ctl", "/run/k.sock", "status");
+	assert_int_equal(p.action, CLI_CTL);
+	assert_string_equal(p.err, "");
+	assert_int_equal(p.cfg.ctl_argc, 2);
+	assert_string_equal(p.cfg.ctl_argv[0], "/run/k.sock");
+	assert_string_equal(p.cfg.ctl_argv[1], "status");
+	assert_null(p.cfg.ctl_argv[2]);
+	cli_free(&p.cfg);
+
+	/* Commands and their arguments are the client's to check. */
+	parse(&p, "ctl", "k.sock", "sysrq", "t");
+	assert_int_equal(p.action, CLI_CTL);
+	assert_int_equal(p.cfg.ctl_argc, 3);
+	assert_string_equal(p.cfg.ctl_argv[2], "t");
+	parse(&p, "ctl", "k.sock", "frobnicate", "--now");
+	assert_int_equal(p.action, CLI_CTL);
+	assert_int_equal(p.cfg.ctl_argc, 3);
+
+	parse(&p, "ctl");
+	expect_error(&p, "ctl: usage: kestrel ctl SOCKET COMMAND [ARG...]");
+	parse(&p, "ctl", "k.sock");
+	expect_error(&p, "ctl: usage: kestrel ctl SOCKET COMMAND [ARG...]");
+	parse(&p, "ctl", "--help");
+	assert_int_equal(p.action, CLI_HELP);
+	parse(&p, "ctl", "-h", "x", "y");
+	assert_int_equal(p.action, CLI_HELP);
+	/* Only "ctl" itself selects it. */
+	parse(&p, "ctl-x", "k.sock", "status");
+	expect_error(&p, "unknown command 'ctl-x'");
+
+	assert_contains(cli_usage,
+			"kestrel ctl SOCKET "
+			"status|pause|resume|stop|sysrq KEY|nmi|dump "
+			"FILE\n");
+}
+
 /* The rows getopt, --help, the README and the man page are made from. */
 static void test_option_table(void **state)
 {
@@ -830,6 +871,7 @@ int main(void)
 		cmocka_unit_test(test_gdb_bad),
 		cmocka_unit_test(test_gdb_wait),
 		cmocka_unit_test(test_dump_on_panic),
+		cmocka_unit_test(test_ctl),
 		cmocka_unit_test(test_option_table),
 		cmocka_unit_test(test_usage_lists_every_option),
 		cmocka_unit_test(test_flag_given_a_value),
