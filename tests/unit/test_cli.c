@@ -245,11 +245,10 @@ static void test_unknown_options(void **state)
 
 /*
  * An unknown letter inside a cluster of short options, after a long option:
- * the message must still name '-z'.
- * BUG (vmm/cli.c bad_option): getopt has not advanced optind while it is
- * still inside the cluster "-zq", so argv[optind - 1] is the previous
- * argument "--cpus=2", which starts with "--", and the message names
- * '--cpus' instead.
+ * the message must still name '-z'. getopt has not advanced optind while it
+ * is still inside the cluster "-zq", so argv[optind - 1] is the previous
+ * argument "--cpus=2"; the message must go by the letter (optopt), not by
+ * that word (vmm/cli_run.c bad_option).
  */
 static void test_unknown_option_in_cluster(void **state)
 {
