@@ -16,8 +16,13 @@ LIB_OBJS := $(filter-out $(BUILD)/obj/vmm/main.o,$(OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
+# cli-doc renders the option table for the README, man and bash.
+DOC_SRCS := $(sort $(wildcard tools/*.c))
+MAN_PAGE := $(BUILD)/kestrel.1
+COMPLETION := $(BUILD)/kestrel.bash-completion
+
 .PHONY: all check unit cli-tests integration run deps clean format \
-	clang-build fuzz
+	clang-build fuzz docs readme
 all: kestrel
 
 kestrel: $(OBJS)
@@ -54,6 +59,20 @@ $(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h tests/unit/fake_driver.h \
 	$(CC) $(KCFLAGS) $(CFLAGS) -Wno-unused-parameter -o $@ $< \
 		$(BUILD)/libkestrel.a -lcmocka $(LDLIBS)
 
+$(BUILD)/cli-doc: $(DOC_SRCS) tools/doc.h $(BUILD)/libkestrel.a
+	$(CC) $(KCFLAGS) $(CFLAGS) -o $@ $(DOC_SRCS) $(BUILD)/libkestrel.a \
+		$(LDLIBS)
+$(MAN_PAGE): $(BUILD)/cli-doc
+	$< man >$@.tmp && mv $@.tmp $@
+$(COMPLETION): $(BUILD)/cli-doc
+	$< bash-completion >$@.tmp && mv $@.tmp $@
+
+docs: $(MAN_PAGE) $(COMPLETION)
+
+# README.md's option table, remade from vmm/cli_options.c.
+readme: $(BUILD)/cli-doc
+	scripts/readme-options.sh $(BUILD)/cli-doc README.md
+
 -include $(OBJS:.o=.d)
 
 # libFuzzer targets for the guest-facing parsers: `make fuzz`.
@@ -74,7 +93,8 @@ integration: kestrel
 # Compile everything with clang as well, so both compilers stay clean.
 clang-build:
 	@$(MAKE) --no-print-directory CC=clang BUILD=$(BUILD)/clang \
-		$(BUILD)/clang/kestrel $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/clang/unit/%)
+		$(BUILD)/clang/kestrel $(BUILD)/clang/cli-doc \
+		$(UNIT_SRCS:tests/unit/%.c=$(BUILD)/clang/unit/%)
 $(BUILD)/kestrel: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
@@ -89,7 +109,7 @@ run:
 	@tests/nested/run.sh -w $(CURDIR) scripts/run-demo.sh
 
 format:
-	clang-format -i $(SRCS) firmware/init/init.c \
+	clang-format -i $(SRCS) $(DOC_SRCS) firmware/init/init.c \
 		$(wildcard */*.h */*/*.h tests/unit/*.[ch])
 
 clean:

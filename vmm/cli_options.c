@@ -473,8 +473,8 @@ const struct cli_option cli_options[] = {
 		.name = "gdb-wait",
 		.help = "hold the guest's CPUs until gdb attaches and continues "
 			"(needs --gdb)",
-		.doc = "hold the guest's CPUs before its first instruction "
-		       "until gdb attaches and continues (needs `--gdb`)",
+		.doc = "hold the guest's CPUs until gdb attaches and "
+		       "continues them (needs `--gdb`)",
 		.parse = opt_gdb_wait,
 	},
 	{
