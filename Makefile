@@ -1,5 +1,6 @@
 # kestrel: `make` builds ./kestrel, `make run` boots a guest, `make check`
-# runs every test (under nested KVM when this host has no /dev/kvm).
+# runs every test (under nested KVM when this host has no /dev/kvm),
+# `make install` installs kestrel, its man page and its bash completion.
 
 CC ?= gcc
 CFLAGS ?= -O2 -g
@@ -7,6 +8,8 @@ BUILD ?= build
 KCFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread \
 	-I. -I$(BUILD)/firmware
 LDLIBS := -pthread -lm -laio -lslirp -lseccomp
+PREFIX ?= /usr/local
+DESTDIR ?=
 
 SRCS := $(sort $(wildcard vmm/*.c devices/*.c devices/*/*.c arch/x86/*.c \
 	firmware/*.c))
@@ -22,7 +25,7 @@ MAN_PAGE := $(BUILD)/kestrel.1
 COMPLETION := $(BUILD)/kestrel.bash-completion
 
 .PHONY: all check unit cli-tests integration run deps clean format \
-	clang-build fuzz docs readme
+	clang-build fuzz docs readme install uninstall
 all: kestrel
 
 kestrel: $(OBJS)
@@ -73,6 +76,18 @@ docs: $(MAN_PAGE) $(COMPLETION)
 readme: $(BUILD)/cli-doc
 	scripts/readme-options.sh $(BUILD)/cli-doc README.md
 
+install: kestrel $(MAN_PAGE) $(COMPLETION)
+	install -D -m 755 kestrel $(DESTDIR)$(PREFIX)/bin/kestrel
+	install -D -m 644 $(MAN_PAGE) \
+		$(DESTDIR)$(PREFIX)/share/man/man1/kestrel.1
+	install -D -m 644 $(COMPLETION) \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/kestrel
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/kestrel \
+		$(DESTDIR)$(PREFIX)/share/man/man1/kestrel.1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/kestrel
+
 -include $(OBJS:.o=.d)
 
 # libFuzzer targets for the guest-facing parsers: `make fuzz`.
@@ -84,8 +99,9 @@ deps:
 unit: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)
 
-cli-tests: kestrel
+cli-tests: kestrel $(BUILD)/cli-doc
 	@tests/cli/run.sh ./kestrel
+	@tests/cli/docs.sh ./kestrel $(BUILD)/cli-doc
 
 integration: kestrel
 	@tests/integration/check.sh
