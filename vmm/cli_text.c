@@ -26,7 +26,8 @@ const struct cli_section cli_sections[] = {
 		"CONSOLE",
 		"The console is the guest's first serial port on "
 		"stdin/stdout. When stdin is a terminal it is put in raw mode; "
-		"type Ctrl-A x to quit, Ctrl-A Ctrl-A to send Ctrl-A.",
+		"type Ctrl-A x to quit, Ctrl-A Ctrl-A to send Ctrl-A. Ctrl-A b "
+		"sends a break (SysRq: then the key).",
 	},
 	{
 		"COMMAND",
