@@ -59,7 +59,7 @@ struct cli_option {
 extern const struct cli_option cli_options[];
 extern const size_t cli_nr_options;
 
-/* Writes one line (printf-style) into err; returns -1, for "return cli_fail()". */
+/* One line (printf-style) into err; returns -1: "return cli_fail(...)". */
 int cli_fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

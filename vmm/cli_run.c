@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* "kestrel run": getopt driven by the option table, then the checks across options. */
+/* "kestrel run": getopt made from the option table; checks across options. */
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
