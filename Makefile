@@ -1,5 +1,6 @@
 # kestrel: `make` builds ./kestrel, `make run` boots a guest, `make check`
-# runs every test (under nested KVM when this host has no /dev/kvm).
+# runs every test (under nested KVM when this host has no /dev/kvm),
+# `make install` installs kestrel, its man page and its bash completion.
 
 CC ?= gcc
 CFLAGS ?= -O2 -g
@@ -7,6 +8,8 @@ BUILD ?= build
 KCFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread \
 	-I. -I$(BUILD)/firmware
 LDLIBS := -pthread -lm -laio -lslirp -lseccomp
+PREFIX ?= /usr/local
+DESTDIR ?=
 
 SRCS := $(sort $(wildcard vmm/*.c devices/*.c devices/*/*.c arch/x86/*.c \
 	firmware/*.c))
@@ -16,8 +19,13 @@ LIB_OBJS := $(filter-out $(BUILD)/obj/vmm/main.o,$(OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
+# cli-doc renders the option table for the README, man and bash.
+DOC_SRCS := $(sort $(wildcard tools/*.c))
+MAN_PAGE := $(BUILD)/kestrel.1
+COMPLETION := $(BUILD)/kestrel.bash-completion
+
 .PHONY: all check unit cli-tests integration run deps clean format \
-	clang-build fuzz
+	clang-build fuzz docs readme install uninstall
 all: kestrel
 
 kestrel: $(OBJS)
@@ -54,6 +62,32 @@ $(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h tests/unit/fake_driver.h \
 	$(CC) $(KCFLAGS) $(CFLAGS) -Wno-unused-parameter -o $@ $< \
 		$(BUILD)/libkestrel.a -lcmocka $(LDLIBS)
 
+$(BUILD)/cli-doc: $(DOC_SRCS) tools/doc.h $(BUILD)/libkestrel.a
+	$(CC) $(KCFLAGS) $(CFLAGS) -o $@ $(DOC_SRCS) $(BUILD)/libkestrel.a \
+		$(LDLIBS)
+$(MAN_PAGE): $(BUILD)/cli-doc
+	$< man >$@.tmp && mv $@.tmp $@
+$(COMPLETION): $(BUILD)/cli-doc
+	$< bash-completion >$@.tmp && mv $@.tmp $@
+
+docs: $(MAN_PAGE) $(COMPLETION)
+
+# README.md's option table, remade from vmm/cli_options.c.
+readme: $(BUILD)/cli-doc
+	scripts/readme-options.sh $(BUILD)/cli-doc README.md
+
+install: kestrel $(MAN_PAGE) $(COMPLETION)
+	install -D -m 755 kestrel $(DESTDIR)$(PREFIX)/bin/kestrel
+	install -D -m 644 $(MAN_PAGE) \
+		$(DESTDIR)$(PREFIX)/share/man/man1/kestrel.1
+	install -D -m 644 $(COMPLETION) \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/kestrel
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/kestrel \
+		$(DESTDIR)$(PREFIX)/share/man/man1/kestrel.1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/kestrel
+
 -include $(OBJS:.o=.d)
 
 # libFuzzer targets for the guest-facing parsers: `make fuzz`.
@@ -65,8 +99,9 @@ deps:
 unit: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)
 
-cli-tests: kestrel
+cli-tests: kestrel $(BUILD)/cli-doc
 	@tests/cli/run.sh ./kestrel
+	@tests/cli/docs.sh ./kestrel $(BUILD)/cli-doc
 
 integration: kestrel
 	@tests/integration/check.sh
@@ -74,7 +109,8 @@ integration: kestrel
 # Compile everything with clang as well, so both compilers stay clean.
 clang-build:
 	@$(MAKE) --no-print-directory CC=clang BUILD=$(BUILD)/clang \
-		$(BUILD)/clang/kestrel $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/clang/unit/%)
+		$(BUILD)/clang/kestrel $(BUILD)/clang/cli-doc \
+		$(UNIT_SRCS:tests/unit/%.c=$(BUILD)/clang/unit/%)
 $(BUILD)/kestrel: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
@@ -89,7 +125,7 @@ run:
 	@tests/nested/run.sh -w $(CURDIR) scripts/run-demo.sh
 
 format:
-	clang-format -i $(SRCS) firmware/init/init.c \
+	clang-format -i $(SRCS) $(DOC_SRCS) firmware/init/init.c \
 		$(wildcard */*.h */*/*.h tests/unit/*.[ch])
 
 clean:

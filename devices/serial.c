@@ -2,6 +2,7 @@
 /* 16550A UART, as the 8250 driver probes and drives it. */
 #include "devices/serial.h"
 
+#include <errno.h>
 #include <string.h>
 
 enum {
@@ -40,8 +41,10 @@ enum {
 
 #define LSR_DR 0x01
 #define LSR_OE 0x02
+#define LSR_BI 0x10
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40
+#define LSR_FIFO_ERROR 0x80
 
 #define MSR_DCTS 0x01
 #define MSR_DDSR 0x02
@@ -117,14 +120,31 @@ static bool accepting(const struct serial *s)
 	       !(s->mcr & MCR_LOOP);
 }
 
+/*
+ * Queues one byte with the line status it brings. As on a 16550A, that
+ * status shows in LSR once the byte is at the head of the FIFO, and bit 7
+ * says from now on that the FIFO holds such a byte.
+ */
+static void rx_push_byte(struct serial *s, uint8_t c, uint8_t lsr)
+{
+	unsigned int slot = (s->rx_head + s->rx_count) % SERIAL_RX_FIFO;
+
+	s->rx[slot] = c;
+	s->rx_lsr[slot] = lsr;
+	if (lsr) {
+		s->rx_errors++;
+		s->fifo_error = true;
+	}
+	if (s->rx_count++ == 0)
+		s->lsr_errors |= lsr;
+}
+
 static size_t rx_push(struct serial *s, const uint8_t *buf, size_t len)
 {
 	size_t n = 0;
 
-	while (n < len && s->rx_count < SERIAL_RX_FIFO) {
-		s->rx[(s->rx_head + s->rx_count) % SERIAL_RX_FIFO] = buf[n++];
-		s->rx_count++;
-	}
+	while (n < len && s->rx_count < SERIAL_RX_FIFO)
+		rx_push_byte(s, buf[n++], 0);
 	return n;
 }
 
@@ -135,11 +155,23 @@ static uint8_t rx_pop(struct serial *s)
 	if (!s->rx_count)
 		return 0;
 	c = s->rx[s->rx_head];
+	if (s->rx_lsr[s->rx_head])
+		s->rx_errors--;
 	s->rx_head = (s->rx_head + 1) % SERIAL_RX_FIFO;
 	s->rx_count--;
-	if (s->rx_count == 0 && s->rx_ready)
+	/* The next byte, now at the head, shows its status. */
+	if (s->rx_count)
+		s->lsr_errors |= s->rx_lsr[s->rx_head];
+	else if (s->rx_ready)
 		s->rx_ready(s->ctx);
 	return c;
+}
+
+static void rx_clear(struct serial *s)
+{
+	s->rx_head = s->rx_count = s->rx_errors = 0;
+	s->fifo_error = false;
+	s->lsr_errors &= ~LSR_BI; /* its byte is gone */
 }
 
 static void transmit(struct serial *s, uint8_t c)
@@ -183,7 +215,11 @@ static uint64_t serial_read(void *opaque, uint64_t off, unsigned int size)
 	case REG_LSR:
 		v = LSR_THRE | LSR_TEMT | s->lsr_errors |
 		    (s->rx_count ? LSR_DR : 0);
+		/* Bit 7 is a FIFO-mode bit: a 16450 has none. */
+		if ((s->fcr & FCR_ENABLE) && s->fifo_error)
+			v |= LSR_FIFO_ERROR;
 		s->lsr_errors = 0;
+		s->fifo_error = s->rx_errors != 0;
 		break;
 	case REG_MSR:
 		v = s->msr;
@@ -229,7 +265,7 @@ static void serial_write(void *opaque, uint64_t off, unsigned int size,
 	case REG_IIR_FCR:
 		s->fcr = v & (FCR_ENABLE | 0xc0);
 		if (v & FCR_CLEAR_RX) {
-			s->rx_head = s->rx_count = 0;
+			rx_clear(s);
 			if (s->rx_ready)
 				s->rx_ready(s->ctx);
 		}
@@ -281,4 +317,35 @@ size_t serial_receive(struct serial *s, const uint8_t *buf, size_t len)
 	update_irq(s);
 	pthread_mutex_unlock(&s->lock);
 	return n;
+}
+
+/* A break, then the bytes of `after`: all of them or nothing. */
+static int receive_break(struct serial *s, const uint8_t *after, size_t len)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (!accepting(s))
+		err = -EAGAIN;
+	else if (SERIAL_RX_FIFO - s->rx_count < 1 + len)
+		err = -ENOBUFS;
+	if (!err) {
+		rx_push_byte(s, 0, LSR_BI);
+		rx_push(s, after, len);
+	}
+	update_irq(s);
+	pthread_mutex_unlock(&s->lock);
+	return err;
+}
+
+int serial_send_break(struct serial *s)
+{
+	return receive_break(s, NULL, 0);
+}
+
+int serial_sysrq(struct serial *s, char key)
+{
+	uint8_t c = (uint8_t)key;
+
+	return receive_break(s, &c, 1);
 }

@@ -9,7 +9,7 @@ build="gcc make libc6-dev acpica-tools libaio-dev libslirp-dev libseccomp-dev"
 guest="linux-image-amd64 busybox-static cpio gzip e2fsprogs util-linux"
 case ${1:-build} in
 build) want=$build ;;
-check) want="$build clang libcmocka-dev gdb $guest" ;;
+check) want="$build clang libcmocka-dev gdb man-db groff-base $guest" ;;
 run) want="$build $guest" ;;
 *) echo "usage: $0 build|check|run" >&2; exit 2 ;;
 esac

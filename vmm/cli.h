@@ -57,10 +57,13 @@ struct share_config {
 	bool readonly;
 };
 
+/* The longest path a Unix socket address holds (sun_path, less its NUL). */
+#define CLI_SOCKET_PATH_MAX 107
+
 /* --gdb [HOST:]PORT or --gdb unix:PATH */
 struct gdb_listen_config {
 	bool is_unix;
-	char path[108]; /* sun_path */
+	char path[CLI_SOCKET_PATH_MAX + 1]; /* sun_path */
 	uint32_t addr; /* IPv4, network byte order; default 127.0.0.1 */
 	uint16_t port; /* host byte order */
 };
@@ -108,8 +111,8 @@ enum cli_action {
 };
 
 /*
- * Parses "kestrel [--help|--version]", "kestrel check [--quiet]" and
- * "kestrel run [OPTIONS] [-- CMD]".
+ * Parses "kestrel [--help|--version]", "kestrel check [--quiet]",
+ * "kestrel ctl SOCKET COMMAND [ARG...]" and "kestrel run [OPTIONS] [-- CMD]".
  * On CLI_ERROR, err holds one line (without the "kestrel: " prefix).
  * Validates syntax and ranges only; files are checked when loaded.
  * host_mem is the host's RAM in bytes (0: unknown), the ceiling for -m.
@@ -140,6 +143,16 @@ int parse_share(const char *arg, unsigned int index, struct share_config *s,
 int add_share(struct vm_config *cfg, const char *arg, char *err, size_t errlen);
 
 /*
+ * "[HOST:]PORT" (HOST an IPv4 address or "localhost", default 127.0.0.1)
+ * or "unix:PATH" into g. Returns 0, or -1 with one line in err.
+ */
+int parse_gdb_listen(const char *arg, struct gdb_listen_config *g, char *err,
+		     size_t errlen);
+
+/* len decimal digits making a port, 1 to 65535. Returns 0 or -1. */
+int parse_port(const char *s, size_t len, uint16_t *port);
+
+/*
  * "512M", "4G", "1048576K", "64" (MiB, as QEMU reads a bare number).
  * Suffixes K, M, G, T, optionally followed by "iB" or "B", any case.
  * Returns 0, or -1 if malformed or out of 64-bit range.
@@ -149,6 +162,8 @@ int parse_size(const char *s, uint64_t *out);
 /* Frees what cli_parse() allocated in cfg (also after CLI_ERROR). */
 void cli_free(struct vm_config *cfg);
 
-extern const char cli_usage[];
+/* The text of "kestrel --help", made from the option table once. */
+const char *cli_usage_text(void);
+#define cli_usage (cli_usage_text())
 
 #endif

@@ -37,7 +37,7 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return mac[0] & 1 ? -1 : 0;
 }
 
-static int parse_port(const char *s, size_t len, uint16_t *port)
+int parse_port(const char *s, size_t len, uint16_t *port)
 {
 	unsigned long v = 0;
 

@@ -60,23 +60,30 @@ void host_console_output(void *ctx, const uint8_t *buf, size_t len)
 }
 
 /*
- * Handles escapes in terminal input in place; returns the new length.
- * Ctrl-A x asks to quit; Ctrl-A Ctrl-A is a literal Ctrl-A; Ctrl-A and
- * anything else is dropped.
+ * Takes the raw bytes through the escapes, in place, into pending: Ctrl-A
+ * x asks to quit and drops the rest; Ctrl-A b stops there with a break
+ * pending, the rest waiting its turn; Ctrl-A Ctrl-A is a literal Ctrl-A;
+ * Ctrl-A and anything else is dropped.
  */
-static size_t filter_escapes(struct host_console *hc, uint8_t *buf, size_t len)
+static void filter_escapes(struct host_console *hc)
 {
-	size_t out = 0;
+	uint8_t *buf = hc->pending + hc->raw_off;
+	size_t in = 0, out = 0;
 
-	for (size_t i = 0; i < len; i++) {
-		uint8_t c = buf[i];
+	while (in < hc->raw_len) {
+		uint8_t c = buf[in++];
 
 		if (hc->escape) {
 			hc->escape = false;
 			if (c == 'x' || c == 'X') {
 				if (hc->quit)
 					hc->quit(hc->quit_ctx);
-				return out;
+				in = hc->raw_len;
+				break;
+			}
+			if ((c == 'b' || c == 'B') && hc->brk) {
+				hc->break_pending = true;
+				break;
 			}
 			if (c == CTRL_A)
 				buf[out++] = c;
@@ -88,7 +95,10 @@ static size_t filter_escapes(struct host_console *hc, uint8_t *buf, size_t len)
 		}
 		buf[out++] = c;
 	}
-	return out;
+	hc->pending_off = hc->raw_off;
+	hc->pending_len = out;
+	hc->raw_off += in;
+	hc->raw_len -= in;
 }
 
 /*
@@ -106,19 +116,36 @@ static void set_input_interest(struct host_console *hc, bool want)
 		evloop_remove(hc->loop, &hc->in_src);
 }
 
-/* Hands pending input to the guest; true when all of it went. */
+/* Is anything read from stdin still waiting for the guest? */
+static bool input_waiting(const struct host_console *hc)
+{
+	return hc->pending_len || hc->break_pending || hc->raw_len;
+}
+
+/* Hands pending input to the guest, in order; true when all of it went. */
 static bool flush_pending(struct host_console *hc)
 {
-	if (hc->pending_len && hc->push) {
-		size_t n = hc->push(hc->dev, hc->pending + hc->pending_off,
-				    hc->pending_len);
+	for (;;) {
+		if (hc->pending_len && hc->push) {
+			size_t n =
+				hc->push(hc->dev, hc->pending + hc->pending_off,
+					 hc->pending_len);
 
-		hc->pending_off += n;
-		hc->pending_len -= n;
+			hc->pending_off += n;
+			hc->pending_len -= n;
+		}
+		if (hc->pending_len)
+			return false;
+		if (hc->break_pending) {
+			if (hc->brk && !hc->brk(hc->dev))
+				return false;
+			hc->break_pending = false;
+		}
+		if (!hc->raw_len)
+			break;
+		filter_escapes(hc);
 	}
-	if (hc->pending_len)
-		return false;
-	hc->pending_off = 0;
+	hc->pending_off = hc->raw_off = 0;
 	return true;
 }
 
@@ -145,8 +172,9 @@ static bool read_input(struct host_console *hc)
 		return false;
 	}
 	if (hc->raw)
-		n = filter_escapes(hc, hc->pending, n);
-	hc->pending_len = n;
+		hc->raw_len = n;
+	else
+		hc->pending_len = n;
 	flush_pending(hc);
 	return true;
 }
@@ -158,7 +186,7 @@ static bool read_input(struct host_console *hc)
  */
 static void read_file_input(struct host_console *hc)
 {
-	while (read_input(hc) && !hc->pending_len)
+	while (read_input(hc) && !input_waiting(hc))
 		;
 }
 
@@ -168,7 +196,7 @@ static void on_input(struct ev_source *src, uint32_t events)
 
 	(void)events;
 	read_input(hc);
-	if (hc->pending_len)
+	if (input_waiting(hc))
 		set_input_interest(hc, false);
 }
 
@@ -226,7 +254,13 @@ void host_console_attach(struct host_console *hc,
 			 void *dev)
 {
 	hc->push = push;
+	hc->brk = NULL;
 	hc->dev = dev;
+}
+
+void host_console_attach_break(struct host_console *hc, bool (*brk)(void *dev))
+{
+	hc->brk = brk;
 }
 
 static void enter_raw_mode(struct host_console *hc)

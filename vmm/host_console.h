@@ -20,7 +20,8 @@
  * console. Input is read on the device thread and handed to the device
  * while it has room; when it has none, stdin is left unread until the guest
  * drains its FIFO (back-pressure, nothing dropped). On a terminal, stdin is
- * in raw mode and Ctrl-A starts an escape: x quits, Ctrl-A sends Ctrl-A.
+ * in raw mode and Ctrl-A starts an escape: x quits, b sends a break (on a
+ * device that has them), Ctrl-A sends Ctrl-A.
  */
 struct host_console {
 	int in_fd, out_fd;
@@ -33,11 +34,22 @@ struct host_console {
 	bool in_polled, in_paused, in_eof;
 	bool escape;
 
+	/*
+	 * What was read and not yet taken by the guest: pending bytes, then
+	 * a break if break_pending, then (on a terminal) raw bytes still to
+	 * go through the escapes. A break splits the input there, so that it
+	 * reaches the guest between the bytes typed before and after it.
+	 */
 	uint8_t pending[HOST_CONSOLE_BUF];
 	size_t pending_off, pending_len;
+	bool break_pending;
+	size_t raw_off, raw_len;
 
 	/* The guest end: returns how many bytes it took. */
 	size_t (*push)(void *dev, const uint8_t *buf, size_t len);
+	/* Sends the device a break (Ctrl-A b); false if it cannot take one
+	 * now (retried when it has room). NULL: the device has no breaks. */
+	bool (*brk)(void *dev);
 	void (*eof)(void *dev); /* stdin ended; may be NULL */
 	void *dev;
 	void (*quit)(void *ctx); /* Ctrl-A x */
@@ -70,6 +82,11 @@ void host_console_attach(struct host_console *hc,
 			 size_t (*push)(void *dev, const uint8_t *buf,
 					size_t len),
 			 void *dev);
+/*
+ * The device just attached takes breaks, through brk; host_console_attach
+ * forgets it, for the next device may have none.
+ */
+void host_console_attach_break(struct host_console *hc, bool (*brk)(void *dev));
 /*
  * The console stays off stdout (its output is kept for
  * host_console_print_tail), and stdin is passed on as data: no raw mode,

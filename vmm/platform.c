@@ -14,6 +14,12 @@ static size_t com1_push(void *dev, const uint8_t *buf, size_t len)
 	return serial_receive(dev, buf, len);
 }
 
+/* Ctrl-A b: a break, which Linux's serial console takes as "SysRq next". */
+static bool com1_break(void *dev)
+{
+	return serial_send_break(dev) == 0;
+}
+
 static size_t vcon_push(void *dev, const uint8_t *buf, size_t len)
 {
 	return virtio_console_receive(dev, buf, len);
@@ -219,6 +225,7 @@ int platform_init(struct platform *p, const struct vm_config *cfg,
 	p->pm.events = *events;
 	p->kbd.events = *events;
 	host_console_attach(console, com1_push, &p->com1);
+	host_console_attach_break(console, com1_break);
 	pci_bus_init(&p->pci, X86_PCI_WINDOW_BASE, X86_PCI_WINDOW_SIZE,
 		     hv->set_irq, hv->ctx);
 

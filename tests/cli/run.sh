@@ -50,6 +50,11 @@ grep -q '^kestrel [0-9]' "$tmp/out" || { echo "FAIL version: '$(cat "$tmp/out")'
 check run-help 0 '' -- run --help
 check check-bad-argument 125 "check: unexpected argument '--frobnicate'" -- check --frobnicate
 check check-help 0 '' -- check --help
+check ctl-no-socket 125 "^kestrel: ctl: usage: kestrel ctl SOCKET COMMAND \\[ARG\\.\\.\\.\\]$" -- ctl
+check ctl-no-command 125 "^kestrel: ctl: usage: kestrel ctl SOCKET COMMAND \\[ARG\\.\\.\\.\\]$" -- ctl "$tmp/k.sock"
+check ctl-help 0 '' -- ctl --help
+grep -q '^       kestrel ctl SOCKET status|pause|resume|stop|sysrq KEY|nmi|dump FILE$' "$tmp/out" ||
+	{ echo "FAIL ctl-help: no kestrel ctl line in --help"; failed=$((failed + 1)); }
 # kestrel check: the facts on stdout, the verdict on stderr with 125.
 mkdir -p "$tmp/check-pvm/dev" "$tmp/check-pvm/sys/module/kvm_pvm" "$tmp/check-pvm/proc"
 : >"$tmp/check-pvm/dev/kvm"
@@ -99,6 +104,17 @@ check cpus-absurd 125 "--cpus '100000': must be a number" -- run -c 100000
 check cpus-not-a-number 125 "--cpus 'two': must be a number" -- run --cpus two
 check timeout-zero 125 "--timeout '0': must be a positive number" -- run --timeout 0
 check timeout-garbage 125 "--timeout 'soon'" -- run --timeout soon
+long_path=$(head -c 108 /dev/zero | tr '\0' p)
+check control-empty 125 "^kestrel: --control needs a socket path$" -- run --control=
+check control-too-long 125 "^kestrel: --control '$long_path': a Unix socket path is at most 107 bytes$" -- run --control "$long_path"
+check gdb-missing-argument 125 "option '--gdb' needs an argument" -- run --gdb
+check gdb-bad-port 125 "^kestrel: --gdb '70000': the port must be a number from 1 to 65535 \\(\\[HOST:\\]PORT or unix:PATH\\)$" -- run --gdb 70000
+check gdb-bad-host 125 "^kestrel: --gdb 'example.org:1234': 'example.org' is not an IPv4 address or localhost$" -- run --gdb example.org:1234
+check gdb-unix-empty 125 "^kestrel: --gdb 'unix:': no socket path$" -- run --gdb unix:
+check gdb-unix-too-long 125 "^kestrel: --gdb 'unix:$long_path': a Unix socket path is at most 107 bytes$" -- run --gdb "unix:$long_path"
+check gdb-wait-without-gdb 125 "^kestrel: --gdb-wait needs --gdb$" -- run --gdb-wait
+check gdb-wait-with-a-value 125 "^kestrel: option '--gdb-wait' takes no value$" -- run --gdb 1234 --gdb-wait=1
+check dump-on-panic-empty 125 "^kestrel: --dump-on-panic needs a file name$" -- run --dump-on-panic ""
 
 check share-no-dir 125 "--share ',ro': no directory" -- run --share ,ro
 check share-empty-tag 125 "--share '/tmp,tag=': tag must be 1 to 36 characters" -- run --share /tmp,tag=
@@ -225,6 +241,10 @@ print(s.getsockname()[1], flush=True); time.sleep(600)' >"$tmp/port" &
 	# --no-sandbox is an option like any other: parsing goes on past it.
 	cli_case no-sandbox-parsed "this host's KVM is PVM" \
 		env KESTREL_TEST_HOST_ROOT="$tmp/pvm" "$KESTREL" run --no-sandbox -k "$kernel"
+	# So are the debugging options.
+	cli_case debug-options-parsed "this host's KVM is PVM" \
+		env KESTREL_TEST_HOST_ROOT="$tmp/pvm" "$KESTREL" run -k "$kernel" --control "$tmp/ctl.sock" \
+		--gdb localhost:1234 --gdb-wait --dump-on-panic "$tmp/vmcore"
 	cli_case no-kvm "^kestrel: no $tmp/nokvm/dev/kvm on this host: enable virtualization" \
 		env KESTREL_TEST_HOST_ROOT="$tmp/nokvm" "$KESTREL" run -k "$kernel"
 else

@@ -436,6 +436,141 @@ static void test_probe_cannot_swallow_input(void **state)
 	assert_int_equal(irq_level(f), 0);
 }
 
+/* The 8250 driver's open port: FIFOs on, RLSI | RDI, DTR | RTS | OUT2. */
+static void open_port(struct fixture *f)
+{
+	wr(f, IIR_FCR, 0x01);
+	wr(f, IER, 0x05);
+	wr(f, MCR, 0x0b);
+}
+
+/*
+ * A break is a NUL byte whose LSR.BI (with bit 7, "error in the FIFO")
+ * the driver sees when it reads LSR before the byte, as serial8250_rx_chars
+ * does; reading LSR clears BI, bit 7 once no such byte is left.
+ */
+static void test_break(void **state)
+{
+	struct fixture *f = *state;
+
+	open_port(f);
+	assert_int_equal(serial_send_break(&f->s), 0);
+	assert_int_equal(irq_level(f), 1);
+	assert_int_equal(rd(f, IIR_FCR), 0xc6); /* receiver line status */
+	assert_int_equal(rd(f, LSR), 0xf1); /* FIFO error, BI, DR */
+	assert_int_equal(rd(f, IIR_FCR), 0xc4); /* then: data available */
+	assert_int_equal(irq_level(f), 1);
+	assert_int_equal(rd(f, LSR), 0xe1); /* BI read: only bit 7 left */
+	assert_int_equal(rd(f, RBR_THR), 0x00);
+	assert_int_equal(irq_level(f), 0);
+	assert_int_equal(f->r.rx_ready, 2); /* the open, the drained FIFO */
+	/* Bit 7 was latched while the break byte was in the FIFO. */
+	assert_int_equal(rd(f, LSR), 0xe0);
+	assert_int_equal(rd(f, LSR), 0x60);
+	assert_int_equal(rd(f, IIR_FCR), 0xc1);
+}
+
+/* "sysrq t": the break, then the key, which reads like any byte. */
+static void test_sysrq(void **state)
+{
+	struct fixture *f = *state;
+
+	open_port(f);
+	assert_int_equal(serial_sysrq(&f->s, 't'), 0);
+	assert_int_equal(rd(f, IIR_FCR), 0xc6);
+	assert_int_equal(rd(f, LSR), 0xf1);
+	assert_int_equal(rd(f, RBR_THR), 0x00);
+	assert_int_equal(rd(f, LSR), 0xe1); /* 't' at the head: no BI */
+	assert_int_equal(rd(f, IIR_FCR), 0xc4);
+	assert_int_equal(rd(f, RBR_THR), 't');
+	assert_int_equal(rd(f, LSR), 0x60);
+	assert_int_equal(irq_level(f), 0);
+	assert_int_equal(f->r.out_len, 0);
+}
+
+/* BI belongs to its byte: shown only once the bytes before it are read. */
+static void test_break_behind_bytes(void **state)
+{
+	struct fixture *f = *state;
+
+	open_port(f);
+	assert_int_equal(serial_receive(&f->s, (const uint8_t *)"ab", 2), 2);
+	assert_int_equal(serial_send_break(&f->s), 0);
+	assert_int_equal(serial_receive(&f->s, (const uint8_t *)"c", 1), 1);
+	assert_int_equal(rd(f, IIR_FCR), 0xc4);
+	assert_int_equal(rd(f, LSR), 0xe1); /* an error in the FIFO, not BI */
+	assert_int_equal(rd(f, RBR_THR), 'a');
+	assert_int_equal(rd(f, IIR_FCR), 0xc4);
+	assert_int_equal(rd(f, RBR_THR), 'b');
+	/* The break byte reached the head. */
+	assert_int_equal(rd(f, IIR_FCR), 0xc6);
+	assert_int_equal(rd(f, LSR), 0xf1);
+	assert_int_equal(rd(f, RBR_THR), 0x00);
+	assert_int_equal(rd(f, LSR), 0xe1);
+	assert_int_equal(rd(f, RBR_THR), 'c');
+	assert_int_equal(rd(f, LSR), 0x60);
+	assert_int_equal(irq_level(f), 0);
+}
+
+/* Which interrupt a break raises is the IER's choice; no FIFO, no bit 7. */
+static void test_break_interrupts(void **state)
+{
+	struct fixture *f = *state;
+
+	wr(f, IER, 0x01); /* RDI only, 16450 mode */
+	wr(f, MCR, 0x0b);
+	assert_int_equal(serial_send_break(&f->s), 0);
+	assert_int_equal(irq_level(f), 1);
+	assert_int_equal(rd(f, IIR_FCR), 0x04);
+	assert_int_equal(rd(f, LSR), 0x71);
+	assert_int_equal(rd(f, RBR_THR), 0x00);
+	assert_int_equal(irq_level(f), 0);
+	assert_int_equal(rd(f, LSR), 0x60);
+}
+
+static void test_break_refused(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t fill[SERIAL_RX_FIFO] = { 0 };
+
+	/* No driver listening: held by the caller, as input is. */
+	assert_int_equal(serial_send_break(&f->s), -EAGAIN);
+	assert_int_equal(serial_sysrq(&f->s, 't'), -EAGAIN);
+	wr(f, IER, 0x05);
+	wr(f, MCR, 0x1b); /* loopback: the probe */
+	assert_int_equal(serial_send_break(&f->s), -EAGAIN);
+	assert_int_equal(rd(f, LSR), 0x60);
+	assert_int_equal(f->r.nr_levels, 0);
+
+	wr(f, MCR, 0x0b);
+	memset(fill, 'f', sizeof(fill));
+	assert_int_equal(serial_receive(&f->s, fill, SERIAL_RX_FIFO - 1),
+			 SERIAL_RX_FIFO - 1);
+	/* Room for the break but not its key: neither goes in. */
+	assert_int_equal(serial_sysrq(&f->s, 't'), -ENOBUFS);
+	assert_int_equal(serial_send_break(&f->s), 0);
+	assert_int_equal(serial_send_break(&f->s), -ENOBUFS);
+	for (unsigned int i = 0; i < SERIAL_RX_FIFO - 1; i++)
+		assert_int_equal(rd(f, RBR_THR), 'f');
+	assert_int_equal(rd(f, LSR) & 0x11, 0x11);
+	assert_int_equal(rd(f, RBR_THR), 0x00);
+	assert_int_equal(rd(f, LSR) & 0x11, 0x00);
+}
+
+/* Clearing the receive FIFO takes a break's status with its byte. */
+static void test_break_fifo_clear(void **state)
+{
+	struct fixture *f = *state;
+
+	open_port(f);
+	assert_int_equal(serial_sysrq(&f->s, 's'), 0);
+	assert_int_equal(irq_level(f), 1);
+	wr(f, IIR_FCR, 0x03);
+	assert_int_equal(irq_level(f), 0);
+	assert_int_equal(rd(f, LSR), 0x60);
+	assert_int_equal(rd(f, IIR_FCR), 0xc1);
+}
+
 static void test_msr_deltas(void **state)
 {
 	struct fixture *f = *state;
@@ -486,6 +621,12 @@ int main(void)
 		T(test_loopback),
 		T(test_input_held_during_loopback),
 		T(test_probe_cannot_swallow_input),
+		T(test_break),
+		T(test_sysrq),
+		T(test_break_behind_bytes),
+		T(test_break_interrupts),
+		T(test_break_refused),
+		T(test_break_fifo_clear),
 		T(test_msr_deltas),
 		T(test_unknown_offsets),
 	};
