@@ -8,12 +8,18 @@
 #include <string.h>
 
 #include "arch/x86/gdb_regs.h"
+#include "vmm/log.h"
 
 #define GDB_SIGINT 2
 #define GDB_SIGTRAP 5
 /* Memory one m reply carries (two hex digits a byte); gdb asks again. */
 #define GDB_MEM_MAX (GDB_PACKET_MAX / 2)
 #define THREADS_PER_REPLY 64
+/*
+ * gdb itself nacks a packet three times before it gives up; more '-'
+ * would only make one byte from the peer cost a whole packet each.
+ */
+#define GDB_MAX_RESENDS 3
 
 static void send_bytes(struct gdb_stub *s, const void *buf, size_t len)
 {
@@ -24,6 +30,7 @@ static void send_bytes(struct gdb_stub *s, const void *buf, size_t len)
 static void reply_end(struct gdb_stub *s)
 {
 	s->tx_sent = gdb_tx_end(&s->tx);
+	s->tx_resends = 0;
 	send_bytes(s, s->tx.buf, s->tx_sent);
 }
 
@@ -136,7 +143,8 @@ static void release(struct gdb_stub *s)
 	struct gdb_debug_state d = { 0 };
 
 	gdb_bp_clear(&s->bps);
-	(void)s->ops->set_debug(s->ctx, &d);
+	if (s->ops->set_debug(s->ctx, &d))
+		log_warn("gdb: cannot clear the vCPUs' debug state");
 	s->run = GDB_IDLE;
 	s->ops->resume(s->ctx, -1);
 }
@@ -762,8 +770,11 @@ void gdb_stub_input(struct gdb_stub *s, const void *buf, size_t len)
 			interrupt(s);
 			break;
 		case GDB_RX_NACK:
-			if (!s->no_ack && s->tx_sent)
-				send_bytes(s, s->tx.buf, s->tx_sent);
+			if (s->no_ack || !s->tx_sent ||
+			    s->tx_resends == GDB_MAX_RESENDS)
+				break;
+			s->tx_resends++;
+			send_bytes(s, s->tx.buf, s->tx_sent);
 			break;
 		}
 	}

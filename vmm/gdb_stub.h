@@ -58,6 +58,7 @@ struct gdb_stub {
 	struct gdb_rx rx;
 	struct gdb_tx tx;
 	size_t tx_sent; /* bytes of tx.buf last sent, for a '-' */
+	unsigned int tx_resends;
 	uint8_t waiting[GDB_PACKET_MAX]; /* a packet that came while running */
 	size_t waiting_len;
 	bool has_waiting;

@@ -233,6 +233,16 @@ static void test_no_ack_mode(void **state)
 
 static void test_nack_resends(void **state)
 {
+	static char three[3 * (GDB_PACKET_MAX + 8)];
+
+	expect(state, "qC", "QC1");
+	snprintf(three, sizeof(three), "%s%s%s", framed("QC1"), framed("QC1"),
+		 framed("QC1"));
+	/* As often as gdb would ask, no more. */
+	feed_str(state, "---");
+	assert_string_equal(take_out(state), three);
+	feed_str(state, "-");
+	assert_string_equal(take_out(state), "");
 	expect(state, "qC", "QC1");
 	feed_str(state, "-");
 	assert_string_equal(take_out(state), framed("QC1"));
@@ -405,6 +415,7 @@ static void test_stop_inside_resume(void **state)
 	expect(state, "s", "T05thread:1;");
 	assert_false(f->running);
 	expect(state, "vCont;s:2", "T05thread:2;");
+	expect(state, "Z0,1010,1", "OK");
 	expect(state, "c", "T05thread:1;");
 	/* A stop nobody awaits is ignored. */
 	fake_gdb_stop(f, S(state), GDB_STOP_INTERRUPT, 1, 0);
