@@ -124,8 +124,11 @@ static int fake_gdb_set_debug(void *ctx, const struct gdb_debug_state *d)
 		if (!fake_gdb_mapped(d->sw_bp[i]) ||
 		    *fake_gdb_byte(f, d->sw_bp[i]) != GDB_INT3)
 			f->misuse++;
-	if (f->fail_set_debug)
+	if (f->fail_set_debug) {
+		/* It failed, and the vCPUs are left with no debug state. */
+		memset(&f->debug, 0, sizeof(f->debug));
 		return -1;
+	}
 	f->debug = *d;
 	f->set_debugs++;
 	return 0;
@@ -141,7 +144,9 @@ static void fake_gdb_resume(void *ctx, int step_cpu)
 	f->stop_owed = true;
 	f->step_cpu = step_cpu;
 	f->resumes++;
-	if (f->stop_at_once) {
+	/* With nothing to stop at, a run goes on. */
+	if (f->stop_at_once &&
+	    (step_cpu >= 0 || f->debug.nr_sw_bp || f->debug.dr7)) {
 		struct gdb_stop stop = { GDB_STOP_DEBUG_TRAP, 0, 1 << 14 };
 
 		if (step_cpu < 0)
