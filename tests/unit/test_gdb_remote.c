@@ -157,8 +157,7 @@ static const char *const expected[] = {
 	"Thread 1 (CPU#0)",
 	"Thread 2 (CPU#1)",
 	"$2 = 0x4000",
-	"Thread 1 hit Hardware access (read/write) watchpoint 3: "
-	"*(char *)0x2000",
+	"Thread 1 hit Hardware access (read/write) watchpoint 3: *(char",
 	"Old value = -112 '\\220'",
 	"New value = -111 '\\221'",
 	"$3 = 0x1031",
