@@ -173,7 +173,7 @@ static const char *const expected[] = {
 /* Starts gdb -batch on port; its output goes to out_fd. */
 static pid_t start_gdb(unsigned int port, int out_fd)
 {
-	char *argv[3 + 2 * sizeof(gdb_commands) / sizeof(gdb_commands[0])];
+	char *argv[4 + 2 * sizeof(gdb_commands) / sizeof(gdb_commands[0])];
 	char target[64];
 	int argc = 0;
 	pid_t pid;
