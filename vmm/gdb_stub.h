@@ -25,11 +25,16 @@
  * C, S and vCont are ignored.
  *
  * A software breakpoint's stop must leave rip at the int3 (as KVM reports
- * it): the stub says swbreak, and gdb takes the address as it is.
+ * it): the stub says swbreak, and gdb takes the address as it is. x86
+ * has no read-only watchpoint: gdb's rwatch becomes a read/write one,
+ * whose stops say rwatch even when the access was a write. gdb's k calls
+ * kill() and ends the session: the run is over, so the stub forgets its
+ * breakpoints without restoring them and makes no other call for it.
  *
- * struct gdb_stub holds its packet buffers (about 70 KiB): embed it in
+ * struct gdb_stub holds its packet buffers (about 66 KiB): embed it in
  * something allocated, or allocate it; not on a stack. gdb_stub_init()
- * sets it up; it holds nothing else, so there is nothing to free. Every
+ * sets it up (0, or -EINVAL when ops lacks a function); it holds nothing
+ * else, so there is nothing to free. Every
  * call comes from one thread (the VMM's device thread), the target's
  * calls included; the target may call gdb_stub_stopped() from inside
  * resume() or interrupt().
