@@ -57,6 +57,7 @@ $(BUILD)/libkestrel.a: $(LIB_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h tests/unit/fake_driver.h \
+		tests/unit/fake_gdb_target.h \
 		$(BUILD)/libkestrel.a
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) $(CFLAGS) -Wno-unused-parameter -o $@ $< \

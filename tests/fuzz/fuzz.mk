@@ -22,7 +22,7 @@ FUZZ_LDLIBS := -laio -lslirp -lpthread -lm
 FUZZ_TARGETS := fuzz_virtqueue fuzz_virtio_blk fuzz_pci_config \
 	fuzz_virtio_mmio fuzz_virtio_net fuzz_virtio_fs fuzz_virtio_ports \
 	fuzz_virtio_mmio_race fuzz_virtio_pci_race fuzz_platform_io \
-	fuzz_net_backends fuzz_virtio_devices
+	fuzz_net_backends fuzz_virtio_devices fuzz_gdb_stub
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 
 # What the targets share: the fake guest and the devices' scaffolding.
@@ -58,6 +58,10 @@ FUZZ_LIB_SRCS := \
 	devices/virtio/fs.c \
 	devices/virtio/ports.c \
 	$(sort $(wildcard devices/fs/*.c)) \
+	vmm/gdb_stub.c \
+	vmm/gdb_packet.c \
+	vmm/gdb_breakpoints.c \
+	arch/x86/gdb_regs.c \
 	$(FUZZ_SHARED:%=tests/fuzz/%.c)
 FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_MAIN_OBJS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/obj/tests/fuzz/%.o)

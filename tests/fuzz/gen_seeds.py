@@ -1159,6 +1159,89 @@ def device_seeds():
         write(t, f"{tag}-all-and-resets", dev_seed(mmio, ops, ram))
 
 
+def gpkt(data):
+    """A gdb packet as gdb frames it."""
+    if isinstance(data, str):
+        data = data.encode()
+    return b"$" + data + b"#%02x" % (sum(data) & 0xff)
+
+
+def gfeed(raw):
+    """Operations feeding raw bytes to the stub, 128 at a time."""
+    out = b""
+    for i in range(0, len(raw), 128):
+        chunk = raw[i:i + 128]
+        out += bytes([len(chunk) - 1]) + chunk
+    return out
+
+
+def gcmds(*cmds):
+    return gfeed(b"".join(gpkt(c) for c in cmds))
+
+
+G_INTERRUPT, G_SWBREAK, G_DEBUG = 0, 1, 2
+G_BS = 0x10
+
+
+def gstop(kind, cpu=0, dr6=0):
+    return bytes([0x80 | cpu << 2 | kind, dr6])
+
+
+def gdb_stub_seeds():
+    t = "fuzz_gdb_stub"
+    # What gdb 13 sends when it connects, steps, uses each kind of
+    # breakpoint and detaches (acks on, then off).
+    ops = gfeed(b"+" + gpkt("qSupported:multiprocess+;swbreak+;hwbreak+;"
+                            "qRelocInsn+;vContSupported+;xmlRegisters=i386"))
+    ops += gfeed(b"+" + gpkt("vMustReplyEmpty") + b"+" +
+                 gpkt("QStartNoAckMode") + b"+")
+    ops += gcmds("Hg0", "qXfer:features:read:target.xml:0,1000",
+                 "qXfer:features:read:target.xml:1000,1000", "qTStatus",
+                 "?", "qfThreadInfo", "qsThreadInfo", "qAttached", "Hc-1",
+                 "g", "m1000,1", "vCont?", "vCont;s:1;c")
+    ops += gstop(G_DEBUG, 0, G_BS)
+    ops += gcmds("Z1,1010,1", "vCont;c") + gstop(G_DEBUG, 0, 1)
+    ops += gcmds("z1,1010,1", "Z0,1020,1", "vCont;c") + gstop(G_SWBREAK)
+    ops += gcmds("z0,1020,1", "Z4,2000,8", "vCont;c") + gstop(G_DEBUG, 0, 1)
+    ops += gcmds("z4,2000,8", "P0=3412000000000000", "p10", "M1000,2:cccc",
+                 "qThreadExtraInfo,2", "Hg2", "g", "T2", "D")
+    write(t, "session", bytes([1]) + ops)
+
+    # Breakpoints under memory writes, the table and the DRs filled.
+    ops = gcmds(*["Z0,%x,1" % (0x1000 + 3 * i) for i in range(65)])
+    ops += gcmds("m1000,40", "M1001,4:01020304", "z0,1003,1", "m1000,8",
+                 "Z2,3000,4", "Z3,3008,8", "Z4,3011,1", "Z1,1000,1",
+                 "Z2,3020,2", "Z2,3001,2", "c")
+    ops += gstop(G_DEBUG, 0, 0x1f)
+    ops += gfeed(gpkt(b"X1000,4:}\x03}]*\x00") + gpkt("m5000,10") +
+                 gpkt("m4ff0,20"))
+    write(t, "breakpoints", bytes([0]) + ops)
+
+    # Ctrl-C while running, a disconnect while running, a new gdb.
+    ops = gcmds("c") + gfeed(b"\x03\x03") + gstop(G_INTERRUPT, 1)
+    ops += gcmds("Z0,1010,1", "s") + b"\xe0" + gstop(G_DEBUG, 0, G_BS)
+    ops += b"\xe1" + gcmds("?", "m1010,1") + gstop(G_INTERRUPT)
+    write(t, "interrupt-and-reconnect", bytes([1]) + ops)
+
+    # A packet past the limit, then a good one; bad checksums; '-'.
+    ops = gfeed(b"$") + bytes([0xc0 + 16, ord("a")]) + gfeed(b"#00")
+    ops += gfeed(b"$?#00$?#zz") + gcmds("qC") + gfeed(b"-")
+    write(t, "oversized-and-nacks", bytes([0]) + ops)
+
+    # Four vCPUs, a step of one, vCPUs reported out of range.
+    ops = gcmds("qfThreadInfo", "qsThreadInfo", "Hg3", "g", "T4", "T5",
+                "Hc2", "vCont;s:3;c")
+    ops += gstop(G_DEBUG, 7, G_BS) + gstop(G_DEBUG, 2, G_BS)
+    ops += gcmds("S05;1000") + gstop(G_DEBUG, 1, G_BS) + gcmds("C02")
+    ops += gstop(G_INTERRUPT, 3) + gcmds("k")
+    write(t, "threads-and-kill", bytes([3]) + ops)
+
+    # A target that stops inside resume(), set_debug failing.
+    ops = gcmds("Z0,1010,1", "s", "c", "vCont;s:1") + b"\xe2"
+    ops += gcmds("c") + b"\xe2" + gcmds("c", "D")
+    write(t, "stop-at-once", bytes([4 | 1]) + ops)
+
+
 if __name__ == "__main__":
     virtqueue_seeds()
     blk_seeds()
@@ -1170,3 +1253,4 @@ if __name__ == "__main__":
     platform_seeds()
     net_backend_seeds()
     device_seeds()
+    gdb_stub_seeds()

@@ -33,7 +33,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-build}
 lock=${FUZZ_LOCK:-/tmp/kestrel-fuzz.lock}
 cd "$root" || exit 1
-targets=${*:-fuzz_virtqueue fuzz_virtio_blk fuzz_pci_config fuzz_virtio_mmio fuzz_virtio_net fuzz_virtio_fs fuzz_virtio_ports fuzz_virtio_mmio_race fuzz_virtio_pci_race fuzz_platform_io fuzz_net_backends fuzz_virtio_devices}
+targets=${*:-fuzz_virtqueue fuzz_virtio_blk fuzz_pci_config fuzz_virtio_mmio fuzz_virtio_net fuzz_virtio_fs fuzz_virtio_ports fuzz_virtio_mmio_race fuzz_virtio_pci_race fuzz_platform_io fuzz_net_backends fuzz_virtio_devices fuzz_gdb_stub}
 
 # Largest input worth mutating: header + guest RAM in use, or the ops.
 max_len() {
