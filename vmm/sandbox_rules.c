@@ -10,6 +10,8 @@
 #include <linux/fs.h>
 #include <linux/if_tun.h>
 #include <linux/kvm.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -113,6 +115,12 @@ static const struct sandbox_rule vcpu_rules[] = {
 	ALLOW(poll),
 	/* glibc's last words on a corrupted heap */
 	ALLOW(writev, ARG(0, SCMP_CMP_EQ, 2)),
+	/*
+	 * gdb (run_control.c): an int3 or #DB that is the guest's own goes
+	 * back to it, past the int3
+	 */
+	ALLOW_IOCTL_IF(SANDBOX_GDB, KVM_SET_GUEST_DEBUG),
+	ALLOW_IOCTL_IF(SANDBOX_GDB, KVM_SET_REGS),
 };
 
 /*
@@ -181,7 +189,9 @@ static const struct sandbox_rule device_rules[] = {
 	 */
 	ALLOW_IF(SANDBOX_NET_USER, openat,
 		 MASKED(2, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY)),
-	ALLOW_IF(SANDBOX_NET_USER | SANDBOX_SHARE, newfstatat),
+	/* and the gdb stub's and the dumps' stat of their files, below */
+	ALLOW_IF(SANDBOX_NET_USER | SANDBOX_SHARE | SANDBOX_GDB | SANDBOX_DUMP,
+		 newfstatat),
 	ALLOW_IF(SANDBOX_NET_USER | SANDBOX_SHARE, fstat),
 
 	/*
@@ -217,6 +227,35 @@ static const struct sandbox_rule device_rules[] = {
 	ALLOW_IF(SANDBOX_RW_SHARE, utimensat),
 	ALLOW_IF(SANDBOX_RW_SHARE, ftruncate),
 
+	/*
+	 * The gdb stub (gdb_kvm.c), listening before confinement: one
+	 * debugger accepted, its bytes received and replies sent, TCP_NODELAY
+	 * for its small packets; the held vCPUs' registers and guest debug
+	 * state; at teardown a Unix socket file, once stat says it is still
+	 * kestrel's, removed.
+	 */
+	ALLOW_IF(SANDBOX_GDB, accept4,
+		 ARG(3, SCMP_CMP_EQ, SOCK_NONBLOCK | SOCK_CLOEXEC)),
+	ALLOW_IF(SANDBOX_GDB, recvfrom, ARG(3, SCMP_CMP_EQ, 0)),
+	ALLOW_IF(SANDBOX_GDB, sendto, ARG(3, SCMP_CMP_EQ, MSG_NOSIGNAL)),
+	ALLOW_IF(SANDBOX_GDB, setsockopt, ARG(1, SCMP_CMP_EQ, IPPROTO_TCP),
+		 ARG(2, SCMP_CMP_EQ, TCP_NODELAY)),
+	ALLOW_IOCTL_IF(SANDBOX_GDB, KVM_SET_GUEST_DEBUG),
+	ALLOW_IOCTL_IF(SANDBOX_GDB, KVM_SET_REGS),
+	ALLOW_IOCTL_IF(SANDBOX_GDB, KVM_SET_SREGS),
+	ALLOW_IF(SANDBOX_GDB, unlink),
+
+	/*
+	 * Dumps (vm_dump.c, core_dump.c) into a file a client sent or
+	 * --dump-on-panic's, created in the directory opened at start: the
+	 * held vCPUs' KERNEL_GS_BASE, the file sized and written sparsely.
+	 */
+	ALLOW_IOCTL_IF(SANDBOX_GDB | SANDBOX_DUMP, KVM_GET_MSRS),
+	ALLOW_IF(SANDBOX_DUMP, ftruncate),
+	ALLOW_IF(SANDBOX_DUMP, pwrite64),
+	ALLOW_IF(SANDBOX_PANIC_DUMP, openat,
+		 MASKED(2, O_ACCMODE | O_CREAT | O_TRUNC | O_NOFOLLOW,
+			O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW)),
 };
 
 #define TABLE(k, rules)                                    \

@@ -22,6 +22,7 @@
 #include "arch/x86/machine.h"
 #include "devices/serial.h"
 #include "vmm/exit_status.h"
+#include "vmm/gdb_kvm.h"
 #include "vmm/guest_init.h"
 #include "vmm/host_kvm.h"
 #include "vmm/kernel_file.h"
@@ -447,6 +448,29 @@ static int setup_signals_and_timeout(struct vm *vm)
 	return add_timer(vm, &vm->timeout_src, on_timeout);
 }
 
+/* --gdb: listening before the guest runs; --gdb-wait holds it for gdb. */
+static int start_gdb(struct vm *vm)
+{
+	char err[256];
+
+	if (!vm->cfg->gdb)
+		return 0;
+	vm->gdb = calloc(1, sizeof(*vm->gdb));
+	if (!vm->gdb)
+		return kvm_fail("allocating the gdb stub", -ENOMEM);
+	if (gdb_server_init(vm->gdb, vm, &vm->cfg->gdb_listen, err,
+			    sizeof(err))) {
+		log_error("%s", err);
+		return -1;
+	}
+	if (vm->cfg->gdb_wait) {
+		vm->rc.hold |= HOLD_GDB;
+		log_warn("gdb: waiting for a debugger on %s (--gdb-wait)",
+			 vm->gdb->where);
+	}
+	return 0;
+}
+
 int vm_create(struct vm *vm)
 {
 	const char *what;
@@ -519,7 +543,8 @@ int vm_create(struct vm *vm)
 	if (platform_init(&vm->platform, vm->cfg, &vm->pio, &vm->mmio, &vm->hv,
 			  &vm->events, &vm->console))
 		return -1;
-	if (create_vcpus(vm) || setup_signals_and_timeout(vm))
+	if (create_vcpus(vm) || setup_signals_and_timeout(vm) ||
+	    start_gdb(vm))
 		return -1;
 	return 0;
 }
@@ -626,6 +651,9 @@ void vm_destroy(struct vm *vm)
 	if (vm->console_log_fd >= 0)
 		close(vm->console_log_fd);
 	vm_panic_dump_close(vm);
+	if (vm->gdb)
+		gdb_server_destroy(vm->gdb);
+	free(vm->gdb);
 	evloop_destroy(&vm->loop);
 	run_control_destroy(&vm->rc);
 	for (unsigned int i = 0; i < vm->mem.nr_regions; i++)

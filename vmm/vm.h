@@ -25,6 +25,7 @@
 #include "vmm/vm_dump.h"
 
 struct vm;
+struct gdb_server;
 
 struct vcpu {
 	struct vm *vm;
@@ -67,6 +68,7 @@ struct vm {
 	bool started;
 
 	struct run_control rc;
+	struct gdb_server *gdb; /* --gdb */
 	struct vm_panic_dump panic_dump;
 
 	atomic_int exit_status; /* -1 while running */

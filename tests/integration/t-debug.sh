@@ -86,7 +86,7 @@ test_gdb_breakpoints_step_and_memory() {
 # boot CPU at the kernel's entry.
 test_gdb_wait_holds_the_guest_until_continue() {
 	vm_bg --gdb "unix:$T/gdb.sock" --gdb-wait -- 'echo RAN'
-	wait_for "$T/err" 'waiting for gdb'
+	wait_for "$T/err" 'waiting for a debugger'
 	timeout 120 gdb -batch -nx -ex 'set architecture i386:x86-64' \
 		-ex "target remote $T/gdb.sock" -ex 'printf "RIP=%#lx\n", $pc' \
 		-ex 'info threads' >"$T/gdb" 2>&1 </dev/null || fail "gdb failed: $(tail -n 5 "$T/gdb")"
