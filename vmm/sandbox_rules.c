@@ -225,7 +225,8 @@ static const struct sandbox_rule device_rules[] = {
 	ALLOW_IF(SANDBOX_RW_SHARE, fchmod),
 	ALLOW_IF(SANDBOX_RW_SHARE, fchmodat),
 	ALLOW_IF(SANDBOX_RW_SHARE, utimensat),
-	ALLOW_IF(SANDBOX_RW_SHARE, ftruncate),
+	/* and a dump's file, sized before it is written (below) */
+	ALLOW_IF(SANDBOX_RW_SHARE | SANDBOX_DUMP, ftruncate),
 
 	/*
 	 * The gdb stub (gdb_kvm.c), listening before confinement: one
@@ -251,7 +252,6 @@ static const struct sandbox_rule device_rules[] = {
 	 * held vCPUs' KERNEL_GS_BASE, the file sized and written sparsely.
 	 */
 	ALLOW_IOCTL_IF(SANDBOX_GDB | SANDBOX_DUMP, KVM_GET_MSRS),
-	ALLOW_IF(SANDBOX_DUMP, ftruncate),
 	ALLOW_IF(SANDBOX_DUMP, pwrite64),
 	ALLOW_IF(SANDBOX_PANIC_DUMP, openat,
 		 MASKED(2, O_ACCMODE | O_CREAT | O_TRUNC | O_NOFOLLOW,
