@@ -194,9 +194,13 @@ static unsigned int enabled_drs(uint64_t dr7)
 	return mask;
 }
 
-/* Lock held: what KVM_SET_GUEST_DEBUG gets for vCPU id. */
+/*
+ * Lock held: what KVM_SET_GUEST_DEBUG gets for vCPU id. A step keeps
+ * interrupts out where KVM can, except for a halted vCPU, which only an
+ * interrupt can move on (its step ends in the handler, as on hardware).
+ */
 static struct kvm_guest_debug kvm_debug_of(const struct run_control *rc,
-					   unsigned int id)
+					   unsigned int id, bool halted)
 {
 	const struct gdb_debug_state *d = &rc->debug;
 	struct kvm_guest_debug dbg = { 0 };
@@ -209,10 +213,11 @@ static struct kvm_guest_debug kvm_debug_of(const struct run_control *rc,
 			dbg.arch.debugreg[n] = d->dr[n];
 		dbg.arch.debugreg[7] = d->dr7;
 	}
-	/* A step into the timer interrupt's handler is no use to anyone. */
 	if (d->single_step && rc->step_cpu == (int)id)
 		dbg.control |= KVM_GUESTDBG_SINGLESTEP |
-			       (rc->step_blocks_irqs ? KVM_GUESTDBG_BLOCKIRQ : 0);
+			       (rc->step_blocks_irqs && !halted ?
+					KVM_GUESTDBG_BLOCKIRQ :
+					0);
 	if (dbg.control)
 		dbg.control |= KVM_GUESTDBG_ENABLE;
 	return dbg;
@@ -232,9 +237,16 @@ int run_control_gdb_resume(struct vm *vm, int step_cpu)
 
 	pthread_mutex_lock(&rc->lock);
 	rc->step_cpu = step_cpu;
+	log_debug("gdb: resume %d: %u int3s, dr7 %#llx", step_cpu,
+		  rc->debug.nr_sw_bp, (unsigned long long)rc->debug.dr7);
 	/* Every vCPU is held: their fds are free for the device thread. */
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
-		struct kvm_guest_debug dbg = kvm_debug_of(rc, i);
+		struct kvm_mp_state mp = { 0 };
+		struct kvm_guest_debug dbg;
+
+		if ((int)i == step_cpu)
+			ioctl(vm->vcpus[i].fd, KVM_GET_MP_STATE, &mp);
+		dbg = kvm_debug_of(rc, i, mp.mp_state == KVM_MP_STATE_HALTED);
 
 		if (ioctl(vm->vcpus[i].fd, KVM_SET_GUEST_DEBUG, &dbg) < 0) {
 			log_error("vCPU %u: KVM_SET_GUEST_DEBUG failed: %s", i,
@@ -320,8 +332,12 @@ void run_control_debug_exit(struct vcpu *v)
 		       (e->dr6 & enabled_drs(rc->debug.dr7));
 		stop.kind = GDB_STOP_DEBUG_TRAP;
 	}
+	log_debug("vCPU %u: debug exit %u at %#llx, dr6 %#llx, dr7 %#llx: %s",
+		  v->id, e->exception, (unsigned long long)e->pc,
+		  (unsigned long long)e->dr6, (unsigned long long)e->dr7,
+		  ours ? "gdb's" : "the guest's");
 	if (!ours) {
-		dbg = kvm_debug_of(rc, v->id);
+		dbg = kvm_debug_of(rc, v->id, false);
 		pthread_mutex_unlock(&rc->lock);
 		reinject(v, e, &dbg);
 		return;
