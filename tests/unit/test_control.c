@@ -871,7 +871,7 @@ static int out_of_descriptors(void *arg)
 	struct rlimit lim, none;
 	double cpu;
 	ssize_t n;
-	int s;
+	int s, ret = 0;
 
 	if (fake_control_start(f, &fake_ops))
 		return 1;
@@ -888,19 +888,24 @@ static int out_of_descriptors(void *arg)
 		; /* the last free descriptors */
 	cpu = cpu_seconds();
 	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    send(s, req, sizeof(req) - 1, 0) != sizeof(req) - 1)
-		return 2;
-	usleep(500000);
-	if (cpu_seconds() - cpu > 0.2)
-		return 3; /* it spun */
+	    send(s, req, sizeof(req) - 1, 0) != sizeof(req) - 1) {
+		ret = 2;
+	} else {
+		usleep(500000);
+		if (cpu_seconds() - cpu > 0.2)
+			ret = 3; /* it spun */
+	}
 	setrlimit(RLIMIT_NOFILE, &lim);
-	/* served within the second the server waits before trying again */
-	/* the line and its newline */
+	/*
+	 * Served within the second the server waits before trying again:
+	 * the line and its newline.
+	 */
 	n = recv(s, reply, sizeof(running), MSG_WAITALL);
-	if (n != (ssize_t)sizeof(running) || memcmp(reply, running, n - 1) ||
-	    reply[n - 1] != '\n')
-		return 4;
-	return 0;
+	if (!ret && (n != (ssize_t)sizeof(running) ||
+		     memcmp(reply, running, n - 1) || reply[n - 1] != '\n'))
+		ret = 4;
+	fake_control_stop(f);
+	return ret;
 }
 
 static void test_out_of_descriptors(void **state)
