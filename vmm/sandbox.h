@@ -37,6 +37,7 @@ enum sandbox_needs {
 	SANDBOX_NET_TAP = 1 << 2, /* --net tap */
 	SANDBOX_SHARE = 1 << 3, /* --share or --rootfs: the FUSE server */
 	SANDBOX_RW_SHARE = 1 << 4, /* a share the guest may write */
+	SANDBOX_CONTROL = 1 << 5, /* --control: the control socket's server */
 };
 
 #define SANDBOX_MAX_ARGS 3

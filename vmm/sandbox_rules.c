@@ -3,7 +3,8 @@
  * The system calls each kind of kestrel thread may make: reviewed like
  * code. A row allows one call when its argument conditions hold; rows for
  * the same call add up. A row with .needs applies only to runs that use
- * that (disks, user networking, TAP, shares). Everything else traps
+ * that (disks, user networking, TAP, shares, the control socket).
+ * Everything else traps
  * (vmm/sandbox.h). When a row is added, say who makes the call.
  */
 #include <fcntl.h>
@@ -181,8 +182,9 @@ static const struct sandbox_rule device_rules[] = {
 	 */
 	ALLOW_IF(SANDBOX_NET_USER, openat,
 		 MASKED(2, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY)),
-	ALLOW_IF(SANDBOX_NET_USER | SANDBOX_SHARE, newfstatat),
-	ALLOW_IF(SANDBOX_NET_USER | SANDBOX_SHARE, fstat),
+	ALLOW_IF(SANDBOX_NET_USER | SANDBOX_SHARE | SANDBOX_CONTROL,
+		 newfstatat),
+	ALLOW_IF(SANDBOX_NET_USER | SANDBOX_SHARE | SANDBOX_CONTROL, fstat),
 
 	/*
 	 * The FUSE server (devices/fs/): every operation on the shared
@@ -217,6 +219,22 @@ static const struct sandbox_rule device_rules[] = {
 	ALLOW_IF(SANDBOX_RW_SHARE, utimensat),
 	ALLOW_IF(SANDBOX_RW_SHARE, ftruncate),
 
+	/*
+	 * The control socket (vmm/control.c), bound before confinement:
+	 * clients accepted, requests read with the descriptors they carry,
+	 * replies sent, each with the flags it always uses; a dump's
+	 * descriptor checked (fstat above, and its open flags); and at
+	 * teardown the socket file, once stat says it is still kestrel's,
+	 * removed (never a directory).
+	 */
+	ALLOW_IF(SANDBOX_CONTROL, accept4,
+		 ARG(3, SCMP_CMP_EQ, SOCK_NONBLOCK | SOCK_CLOEXEC)),
+	ALLOW_IF(SANDBOX_CONTROL, recvmsg,
+		 ARG(2, SCMP_CMP_EQ, MSG_DONTWAIT | MSG_CMSG_CLOEXEC)),
+	ALLOW_IF(SANDBOX_CONTROL, sendmsg,
+		 ARG(2, SCMP_CMP_EQ, MSG_DONTWAIT | MSG_NOSIGNAL)),
+	ALLOW_IF(SANDBOX_CONTROL, fcntl, ARG(1, SCMP_CMP_EQ, F_GETFL)),
+	ALLOW_IF(SANDBOX_CONTROL, unlinkat, ARG(2, SCMP_CMP_EQ, 0)),
 };
 
 #define TABLE(k, rules)                                    \
