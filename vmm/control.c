@@ -149,7 +149,9 @@ static int serve(struct control_client *cl)
  * Keeps the descriptors that came with a read whose last byte landed at
  * offset at: they belong to that byte's line (the kernel hands them over
  * with the last part of the sendmsg() that carried them). A line gets the
- * first; the others are closed and counted.
+ * first; the others are closed and counted. Two slots are enough: a read
+ * happens only when no whole line is waiting, so at most the unfinished
+ * line holds one, and this read adds one more line's.
  */
 static void hold(struct control_client *cl, struct msghdr *msg, size_t at)
 {
@@ -480,6 +482,8 @@ void control_destroy(struct control *c)
 {
 	struct stat st;
 
+	if (!c->loop)
+		return; /* zeroed: control_init() never ran */
 	for (unsigned int i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		if (c->client[i].src.fd >= 0)
 			drop(&c->client[i]);

@@ -102,7 +102,7 @@ struct control {
  * loop. A socket already there is replaced if nobody listens on it (a
  * kestrel that died), refused if somebody does; anything else there is
  * refused. Returns 0, or -1 with one line in err (nothing to destroy;
- * control_destroy() is still safe).
+ * control_destroy() is still safe, as it is on a zeroed struct control).
  */
 int control_init(struct control *c, const char *path, struct evloop *loop,
 		 const struct control_ops *ops, void *ctx, char *err,
