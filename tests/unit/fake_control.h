@@ -25,18 +25,24 @@ struct fake_vm {
 	atomic_bool paused;
 	atomic_int stops, nmis, dumps, sysrqs;
 	atomic_char key;
+	/*
+	 * Set by the test thread, read by the device thread: the socket
+	 * orders them, but not in a way ThreadSanitizer can see.
+	 */
 	/* set: each op fails with it ("" fails with no message) */
-	const char *fail;
+	const char *_Atomic fail;
 	/* gated: pause holds the device thread until the gate opens */
-	bool gated;
+	atomic_bool gated;
 	int entered[2], gate[2];
 };
 
 static inline int fake_fail(struct fake_vm *vm, char *err, size_t errlen)
 {
-	if (!vm->fail)
+	const char *fail = atomic_load(&vm->fail);
+
+	if (!fail)
 		return 0;
-	snprintf(err, errlen, "%s", vm->fail);
+	snprintf(err, errlen, "%s", fail);
 	return -1;
 }
 
@@ -61,7 +67,7 @@ static inline int fake_pause(void *ctx, char *err, size_t errlen)
 	struct fake_vm *vm = ctx;
 	char c = 0;
 
-	if (vm->gated) {
+	if (atomic_load(&vm->gated)) {
 		if (write(vm->entered[1], "!", 1) != 1 ||
 		    read(vm->gate[0], &c, 1) != 1)
 			return -1;
