@@ -58,6 +58,7 @@ $(BUILD)/libkestrel.a: $(LIB_OBJS)
 
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h tests/unit/fake_driver.h \
 		tests/unit/fake_gdb_target.h \
+		tests/unit/fake_control.h \
 		$(BUILD)/libkestrel.a
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) $(CFLAGS) -Wno-unused-parameter -o $@ $< \

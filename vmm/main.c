@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "vmm/cli.h"
+#include "vmm/ctl_client.h"
 #include "vmm/exit_status.h"
 #include "vmm/host_kvm.h"
 #include "vmm/log.h"
@@ -101,9 +102,10 @@ int main(int argc, char **argv)
 		cli_free(&cfg);
 		return status;
 	case CLI_CTL:
-		log_error("ctl: not built yet");
+		status = ctl_client_main(cfg.ctl_argc, cfg.ctl_argv,
+					 CTL_TIMEOUT_MS);
 		cli_free(&cfg);
-		return EXIT_KESTREL_FAILED;
+		return status;
 	case CLI_RUN:
 		break;
 	}

@@ -40,6 +40,8 @@ unsigned int sandbox_needs_of(const struct vm_config *cfg)
 	for (unsigned int i = 0; i < cfg->nr_shares; i++)
 		needs |= SANDBOX_SHARE |
 			 (cfg->share[i].readonly ? 0 : SANDBOX_RW_SHARE);
+	if (cfg->control)
+		needs |= SANDBOX_CONTROL;
 	if (cfg->gdb)
 		needs |= SANDBOX_GDB;
 	if (cfg->control || cfg->dump_on_panic)

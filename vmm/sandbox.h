@@ -37,6 +37,7 @@ enum sandbox_needs {
 	SANDBOX_NET_TAP = 1 << 2, /* --net tap */
 	SANDBOX_SHARE = 1 << 3, /* --share or --rootfs: the FUSE server */
 	SANDBOX_RW_SHARE = 1 << 4, /* a share the guest may write */
+	SANDBOX_CONTROL = 1 << 5, /* --control: the control socket's server */
 	SANDBOX_GDB = 1 << 6, /* --gdb: the stub's socket, guest debug */
 	SANDBOX_DUMP = 1 << 7, /* dumps: --control or --dump-on-panic */
 	SANDBOX_PANIC_DUMP = 1 << 8, /* --dump-on-panic creates its file */

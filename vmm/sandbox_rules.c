@@ -3,7 +3,8 @@
  * The system calls each kind of kestrel thread may make: reviewed like
  * code. A row allows one call when its argument conditions hold; rows for
  * the same call add up. A row with .needs applies only to runs that use
- * that (disks, user networking, TAP, shares). Everything else traps
+ * that (disks, user networking, TAP, shares, the control socket).
+ * Everything else traps
  * (vmm/sandbox.h). When a row is added, say who makes the call.
  */
 #include <fcntl.h>
@@ -189,10 +190,11 @@ static const struct sandbox_rule device_rules[] = {
 	 */
 	ALLOW_IF(SANDBOX_NET_USER, openat,
 		 MASKED(2, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY)),
-	/* and the gdb stub's and the dumps' stat of their files, below */
-	ALLOW_IF(SANDBOX_NET_USER | SANDBOX_SHARE | SANDBOX_GDB | SANDBOX_DUMP,
+	/* and the control socket's, the gdb stub's and the dumps' stat of their files, below */
+	ALLOW_IF(SANDBOX_NET_USER | SANDBOX_SHARE | SANDBOX_CONTROL |
+			 SANDBOX_GDB | SANDBOX_DUMP,
 		 newfstatat),
-	ALLOW_IF(SANDBOX_NET_USER | SANDBOX_SHARE, fstat),
+	ALLOW_IF(SANDBOX_NET_USER | SANDBOX_SHARE | SANDBOX_CONTROL, fstat),
 
 	/*
 	 * The FUSE server (devices/fs/): every operation on the shared
@@ -229,14 +231,29 @@ static const struct sandbox_rule device_rules[] = {
 	ALLOW_IF(SANDBOX_RW_SHARE | SANDBOX_DUMP, ftruncate),
 
 	/*
+	 * The control socket (vmm/control.c), bound before confinement:
+	 * clients accepted, requests read with the descriptors they carry,
+	 * replies sent, each with the flags it always uses; a dump's
+	 * descriptor checked (fstat above, and its open flags); and at
+	 * teardown the socket file, once stat says it is still kestrel's,
+	 * removed (never a directory).
+	 */
+	ALLOW_IF(SANDBOX_CONTROL | SANDBOX_GDB, accept4,
+		 ARG(3, SCMP_CMP_EQ, SOCK_NONBLOCK | SOCK_CLOEXEC)),
+	ALLOW_IF(SANDBOX_CONTROL, recvmsg,
+		 ARG(2, SCMP_CMP_EQ, MSG_DONTWAIT | MSG_CMSG_CLOEXEC)),
+	ALLOW_IF(SANDBOX_CONTROL, sendmsg,
+		 ARG(2, SCMP_CMP_EQ, MSG_DONTWAIT | MSG_NOSIGNAL)),
+	ALLOW_IF(SANDBOX_CONTROL, fcntl, ARG(1, SCMP_CMP_EQ, F_GETFL)),
+	ALLOW_IF(SANDBOX_CONTROL | SANDBOX_GDB, unlinkat,
+		 ARG(2, SCMP_CMP_EQ, 0)),
+
+	/*
 	 * The gdb stub (gdb_kvm.c), listening before confinement: one
 	 * debugger accepted, its bytes received and replies sent, TCP_NODELAY
 	 * for its small packets; the held vCPUs' registers and guest debug
-	 * state; at teardown a Unix socket file, once stat says it is still
-	 * kestrel's, removed.
+	 * state (accept4 and unlinkat as the control socket's).
 	 */
-	ALLOW_IF(SANDBOX_GDB, accept4,
-		 ARG(3, SCMP_CMP_EQ, SOCK_NONBLOCK | SOCK_CLOEXEC)),
 	ALLOW_IF(SANDBOX_GDB, recvfrom, ARG(3, SCMP_CMP_EQ, 0)),
 	ALLOW_IF(SANDBOX_GDB, sendto, ARG(3, SCMP_CMP_EQ, MSG_NOSIGNAL)),
 	ALLOW_IF(SANDBOX_GDB, setsockopt, ARG(1, SCMP_CMP_EQ, IPPROTO_TCP),
@@ -244,7 +261,6 @@ static const struct sandbox_rule device_rules[] = {
 	ALLOW_IOCTL_IF(SANDBOX_GDB, KVM_SET_GUEST_DEBUG),
 	ALLOW_IOCTL_IF(SANDBOX_GDB, KVM_SET_REGS),
 	ALLOW_IOCTL_IF(SANDBOX_GDB, KVM_SET_SREGS),
-	ALLOW_IF(SANDBOX_GDB, unlink),
 
 	/*
 	 * Dumps (vm_dump.c, core_dump.c) into a file a client sent or

@@ -3,6 +3,7 @@
 #include "vmm/unix_listen.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -107,5 +108,5 @@ void unix_unlink(const char *path, const struct unix_socket_file *made)
 
 	if (lstat(path, &st) == 0 && st.st_dev == made->dev &&
 	    st.st_ino == made->ino)
-		unlink(path);
+		unlinkat(AT_FDCWD, path, 0);
 }

@@ -122,6 +122,22 @@ check share-long-tag 125 'tag must be 1 to 36 characters' -- run --share /tmp,ta
 check share-duplicate-tag 125 "--share '/usr,tag=share0': tag 'share0' is already used" -- run --share /tmp --share /usr,tag=share0
 check share-unknown-option 125 "--share '/tmp,rw': unknown option 'rw' \\(known: tag=TAG, ro\\)" -- run --share /tmp,rw
 check share-too-many 125 'at most 8 --share options' -- run --share /tmp --share /tmp --share /tmp --share /tmp --share /tmp --share /tmp --share /tmp --share /tmp --share /tmp
+# kestrel ctl: bad arguments and a socket nobody serves, one line each.
+if "$KESTREL" ctl 2>&1 | grep -q "unknown command 'ctl'"; then
+	echo "SKIP ctl: this build's command line does not route 'kestrel ctl' yet"
+else
+	check ctl-no-socket 125 "^kestrel: ctl: no socket given" -- ctl
+	check ctl-no-command 125 "^kestrel: ctl: no command given" -- ctl "$tmp/vm.sock"
+	check ctl-unknown-command 125 "^kestrel: ctl: unknown command 'reboot' \\(known: status, pause, resume, stop, sysrq KEY, nmi, dump FILE\\)$" -- ctl "$tmp/vm.sock" reboot
+	check ctl-sysrq-no-key 125 "^kestrel: ctl: sysrq needs a KEY$" -- ctl "$tmp/vm.sock" sysrq
+	check ctl-sysrq-bad-key 125 "^kestrel: ctl: sysrq KEY 'tt' is not one digit or lower-case letter$" -- ctl "$tmp/vm.sock" sysrq tt
+	check ctl-dump-no-file 125 "^kestrel: ctl: dump needs a FILE$" -- ctl "$tmp/vm.sock" dump
+	check ctl-extra-argument 125 "^kestrel: ctl: unexpected argument 'now'$" -- ctl "$tmp/vm.sock" status now
+	check ctl-unreachable 125 "^kestrel: ctl: cannot connect to $tmp/vm.sock: No such file or directory$" -- ctl "$tmp/vm.sock" status
+	check ctl-dump-unreachable 125 "cannot connect to $tmp/vm.sock" -- ctl "$tmp/vm.sock" dump "$tmp/core"
+	[ ! -e "$tmp/core" ] || { echo "FAIL ctl-dump-unreachable: $tmp/core was made"; failed=$((failed + 1)); }
+	check ctl-help 0 '' -- ctl --help
+fi
 check kernel-missing 125 "cannot open kernel '$tmp/nope': No such file or directory" -- run -k "$tmp/nope"
 check kernel-directory 125 "cannot read kernel '$tmp': Is a directory" -- run -k "$tmp"
 : >"$tmp/empty"

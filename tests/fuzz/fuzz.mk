@@ -22,7 +22,8 @@ FUZZ_LDLIBS := -laio -lslirp -lpthread -lm
 FUZZ_TARGETS := fuzz_virtqueue fuzz_virtio_blk fuzz_pci_config \
 	fuzz_virtio_mmio fuzz_virtio_net fuzz_virtio_fs fuzz_virtio_ports \
 	fuzz_virtio_mmio_race fuzz_virtio_pci_race fuzz_platform_io \
-	fuzz_net_backends fuzz_virtio_devices fuzz_gdb_stub
+	fuzz_net_backends fuzz_virtio_devices fuzz_gdb_stub \
+	fuzz_control
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 
 # What the targets share: the fake guest and the devices' scaffolding.
@@ -38,6 +39,9 @@ FUZZ_LIB_SRCS := \
 	vmm/iobus.c \
 	vmm/host_console.c \
 	vmm/console_watch.c \
+	vmm/json.c \
+	vmm/control.c \
+	vmm/control_request.c \
 	devices/serial.c \
 	devices/rtc.c \
 	devices/i8042.c \

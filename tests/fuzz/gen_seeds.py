@@ -1158,6 +1158,79 @@ def device_seeds():
         ops += dop(D_RESET, D_FS) + dop(D_RUN)
         write(t, f"{tag}-all-and-resets", dev_seed(mmio, ops, ram))
 
+# fuzz_control: operations on up to ten clients of the control socket.
+C_SEND, C_SEND_FDS, C_RUN, C_READ, C_SHUT, C_LEAVE, C_FILL, C_CANNED = range(8)
+FD_FILE, FD_RDONLY, FD_PIPE, FD_NULL, FD_APPEND, FD_DIR = (1 << k for k in range(6))
+
+
+def cop(what, client=0, *args):
+    return bytes([what | client << 3]) + bytes(args)
+
+
+def csend(data, client=0):
+    data = data.encode() if isinstance(data, str) else data
+    out = b""
+    while True:
+        out += cop(C_SEND, client, len(data[:255])) + data[:255]
+        data = data[255:]
+        if not data:
+            return out
+
+
+def csend_fds(data, mask, client=0):
+    data = data.encode() if isinstance(data, str) else data
+    return cop(C_SEND_FDS, client, mask, len(data)) + data
+
+
+def control_seeds():
+    t = "fuzz_control"
+    run_read = cop(C_RUN) + cop(C_READ)
+    for i, name in enumerate(["status", "pause", "resume", "stop", "sysrq",
+                              "nmi", "dump", "sysrq-escaped",
+                              "dump-duplicate"]):
+        write(t, f"canned-{name}", cop(C_CANNED, 0, i) + run_read)
+    write(t, "every-command", b"".join(cop(C_CANNED, 0, i) for i in range(9))
+          + run_read)
+    write(t, "status-bytes", csend('{"cmd":"status"}\n') + run_read)
+    write(t, "pipelined", csend('{"cmd":"nmi"}\nhello\n\n{"cmd":"status"}'
+                                 '\n{}\n{"cmd":1}\n') + run_read)
+    write(t, "escapes", csend('{"cmd":"sysrq","key":"\\u0074"}\n'
+                              '{"cmd":"\\ud83d\\ude00"}\n'
+                              '{"cmd":"s\\u0000"}\n{"a":"\\ud800"}\n'
+                              '{"cmd":"status","x":[1]}\n'
+                              '{"n":-9223372036854775808}\n') + run_read)
+    write(t, "utf8", csend(b'{"cmd":"\xc3\xa9\xf0\x9f\x98\x80"}\n'
+                           b'{"cmd":"\xc0\xaf"}\n{"cmd":"\xed\xa0\x80"}\n')
+          + run_read)
+    for name, mask in [("file", FD_FILE), ("rdonly", FD_RDONLY),
+                       ("pipe", FD_PIPE), ("null", FD_NULL),
+                       ("append", FD_APPEND), ("dir", FD_DIR),
+                       ("two", FD_FILE | FD_RDONLY), ("all", 0x3f)]:
+        write(t, f"dump-{name}",
+              csend_fds('{"cmd":"dump"}\n', mask) + run_read)
+    write(t, "dump-split", csend_fds('{"cmd":', FD_FILE) + cop(C_RUN)
+          + csend('"dump"}\n') + run_read)
+    write(t, "dump-joined", csend('{"cmd":"status"}\n')
+          + csend_fds('{"cmd":"dump"}\n', FD_FILE) + run_read)
+    write(t, "status-with-fd", csend_fds('{"cmd":"status"}\n', FD_PIPE)
+          + run_read)
+    write(t, "longest-line", csend('{"cmd":"status"}') + cop(C_FILL, 0, 32, 126)
+          + csend(" " * 63 + "\n") + run_read)
+    write(t, "line-too-long", cop(C_FILL, 0, ord("x"), 128) + run_read
+          + csend('{"cmd":"status"}\n') + run_read)
+    write(t, "too-many-clients",
+          b"".join(csend('{"cmd":', c) for c in range(10)) + cop(C_RUN)
+          + b"".join(csend('"status"}\n', c) for c in range(10)) + run_read)
+    write(t, "leave-mid-request", csend_fds('{"cmd":"du', FD_FILE) + cop(C_RUN)
+          + cop(C_LEAVE) + csend('{"cmd":"status"}\n', 1) + run_read)
+    write(t, "leave-mid-reply", b"".join(csend('{"cmd":"status"}\n')
+                                         for _ in range(30))
+          + cop(C_LEAVE) + cop(C_RUN))
+    write(t, "half-close", csend('{"cmd":"status"}\n{"cmd":"nmi"}') + cop(C_SHUT)
+          + run_read)
+    write(t, "never-reads", b"".join(cop(C_FILL, 0, 10, 255)
+                                     for _ in range(8)) + cop(C_RUN))
+
 
 def gpkt(data):
     """A gdb packet as gdb frames it."""
@@ -1254,3 +1327,4 @@ if __name__ == "__main__":
     net_backend_seeds()
     device_seeds()
     gdb_stub_seeds()
+    control_seeds()

@@ -33,7 +33,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-build}
 lock=${FUZZ_LOCK:-/tmp/kestrel-fuzz.lock}
 cd "$root" || exit 1
-targets=${*:-fuzz_virtqueue fuzz_virtio_blk fuzz_pci_config fuzz_virtio_mmio fuzz_virtio_net fuzz_virtio_fs fuzz_virtio_ports fuzz_virtio_mmio_race fuzz_virtio_pci_race fuzz_platform_io fuzz_net_backends fuzz_virtio_devices fuzz_gdb_stub}
+targets=${*:-fuzz_virtqueue fuzz_virtio_blk fuzz_pci_config fuzz_virtio_mmio fuzz_virtio_net fuzz_virtio_fs fuzz_virtio_ports fuzz_virtio_mmio_race fuzz_virtio_pci_race fuzz_platform_io fuzz_net_backends fuzz_virtio_devices fuzz_gdb_stub fuzz_control}
 
 # Largest input worth mutating: header + guest RAM in use, or the ops.
 max_len() {
@@ -43,6 +43,7 @@ max_len() {
 		fuzz_virtio_devices) echo 16384 ;;
 	fuzz_virtio_fs | fuzz_platform_io) echo 8192 ;; # 1024 ops of 6 bytes
 	fuzz_net_backends) echo 4100 ;; # 256 ops of 16 bytes
+	fuzz_control) echo 16384 ;; # room for lines longer than 4 KiB
 	fuzz_pci_config | fuzz_virtio_mmio | fuzz_virtio_mmio_race | \
 		fuzz_virtio_pci_race) echo 7168 ;; # 512 ops of 14 bytes
 	*) echo 4096 ;;

@@ -12,10 +12,12 @@
 #include <termios.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 
+#include "fake_control.h"
 #include "vmm/sandbox.h"
 
 /* Calls no thread of kestrel may make. */
@@ -225,6 +227,16 @@ static void test_needs_follow_the_configuration(void **state)
 	assert_int_equal(sandbox_needs_of(&cfg),
 			 SANDBOX_DISK | SANDBOX_NET_USER | SANDBOX_NET_TAP |
 				 SANDBOX_SHARE | SANDBOX_RW_SHARE);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.control = "/run/user/1000/vm.sock";
+	assert_int_equal(sandbox_needs_of(&cfg),
+			 SANDBOX_CONTROL | SANDBOX_DUMP);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.gdb = true;
+	assert_int_equal(sandbox_needs_of(&cfg), SANDBOX_GDB);
+	cfg.dump_on_panic = "vm.core";
+	assert_int_equal(sandbox_needs_of(&cfg),
+			 SANDBOX_GDB | SANDBOX_DUMP | SANDBOX_PANIC_DUMP);
 }
 
 static void test_capabilities_only_for_shares(void **state)
@@ -259,6 +271,7 @@ struct child {
 	unsigned int needs;
 	int (*body)(void);
 	int err_fd;
+	int (*before)(void); /* unconfined, first (or NULL) */
 };
 
 static void hook(void)
@@ -275,17 +288,23 @@ static int child_main(void *arg)
 	struct child *c = arg;
 
 	dup2(c->err_fd, STDERR_FILENO);
+	if (c->before && c->before())
+		return 98;
 	if (sandbox_prepare(c->needs, hook) || sandbox_enter(c->kind, c->needs))
 		return 99;
 	return c->body();
 }
 
-/* Runs body under kind's list; its status, and its stderr in err. */
-static int run_sandboxed(enum sandbox_kind kind, unsigned int needs,
-			 int (*body)(void), char *err, size_t errlen)
+/*
+ * Runs before() unconfined, then body under kind's list; body's status,
+ * and the child's stderr in err.
+ */
+static int run_sandboxed_after(enum sandbox_kind kind, unsigned int needs,
+			       int (*before)(void), int (*body)(void),
+			       char *err, size_t errlen)
 {
 	char path[] = "/tmp/kestrel-sandbox-test-XXXXXX";
-	struct child c = { kind, needs, body, mkstemp(path) };
+	struct child c = { kind, needs, body, mkstemp(path), before };
 	ssize_t n;
 	int status;
 
@@ -296,6 +315,12 @@ static int run_sandboxed(enum sandbox_kind kind, unsigned int needs,
 	err[n > 0 ? n : 0] = '\0';
 	close(c.err_fd);
 	return status;
+}
+
+static int run_sandboxed(enum sandbox_kind kind, unsigned int needs,
+			 int (*body)(void), char *err, size_t errlen)
+{
+	return run_sandboxed_after(kind, needs, NULL, body, err, errlen);
 }
 
 static char expected[256];
@@ -459,6 +484,141 @@ static void test_device_list_follows_the_configuration(void **state)
 			 0);
 }
 
+/*
+ * The control socket under the device list: made unconfined, then served
+ * confined to a client in another process (forked before the filter)
+ * that asks for everything, dump included, and ends with stop.
+ */
+static struct evloop ctl_loop;
+static struct control ctl;
+static struct fake_vm ctl_vm;
+static char ctl_dir[] = "/tmp/kestrel-sandbox-ctl-XXXXXX"; /* the test's */
+static char ctl_path[sizeof(ctl_dir) + 16];
+
+static int stop_loop(void *ctx, char *err, size_t errlen)
+{
+	(void)ctx;
+	(void)err;
+	(void)errlen;
+	evloop_stop(&ctl_loop);
+	return 0;
+}
+
+/* The client: requests in order, each reply read before the next. */
+static void ctl_client_process(void)
+{
+	static const char *const requests[] = {
+		"{\"cmd\":\"status\"}\n", "{\"cmd\":\"sysrq\",\"key\":\"s\"}\n",
+		"{\"cmd\":\"dump\"}\n",	  "nonsense\n",
+		"{\"cmd\":\"stop\"}\n",
+	};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), fd;
+	char file[sizeof(ctl_dir) + 16], c;
+
+	/* gone with the test, even if the server is gone first */
+	alarm(10);
+	close(ctl.listen.fd);
+	memcpy(sa.sun_path, ctl_path, sizeof(ctl_path));
+	snprintf(file, sizeof(file), "%s/core", ctl_dir);
+	fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		_exit(1);
+	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} cmsg;
+		struct iovec iov = { (void *)requests[i], strlen(requests[i]) };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+		if (strstr(requests[i], "dump")) {
+			struct cmsghdr *cm;
+
+			msg.msg_control = cmsg.buf;
+			msg.msg_controllen = sizeof(cmsg.buf);
+			cm = CMSG_FIRSTHDR(&msg);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+		}
+		if (sendmsg(s, &msg, MSG_NOSIGNAL) < 0)
+			_exit(1);
+		while (recv(s, &c, 1, 0) == 1 && c != '\n')
+			;
+	}
+	_exit(0);
+}
+
+static int ctl_before(void)
+{
+	static struct control_ops ops;
+	char err[CONTROL_ERR_MAX];
+
+	ops = fake_ops;
+	ops.stop = stop_loop;
+	if (evloop_init(&ctl_loop))
+		return 1;
+	if (control_init(&ctl, ctl_path, &ctl_loop, &ops, &ctl_vm, err,
+			 sizeof(err)))
+		return 1;
+	switch (fork()) {
+	case -1:
+		return 1;
+	case 0:
+		ctl_client_process();
+	}
+	return 0;
+}
+
+static int ctl_serves(void)
+{
+	struct stat st;
+
+	if (evloop_run(&ctl_loop))
+		return 1;
+	control_destroy(&ctl);
+	if (lstat(ctl_path, &st) == 0 || errno != ENOENT)
+		return 2; /* the socket is left behind */
+	if (atomic_load(&ctl_vm.key) != 's' || atomic_load(&ctl_vm.dumps) != 1)
+		return 3;
+	return 0;
+}
+
+/* Runs ctl_serves() with needs in a fresh directory; its status. */
+static int serve_confined(unsigned int needs, char *err, size_t errlen)
+{
+	char file[sizeof(ctl_dir) + 16];
+	int status;
+
+	snprintf(ctl_dir, sizeof(ctl_dir), "/tmp/kestrel-sandbox-ctl-XXXXXX");
+	assert_non_null(mkdtemp(ctl_dir));
+	snprintf(ctl_path, sizeof(ctl_path), "%s/ctl.sock", ctl_dir);
+	status = run_sandboxed_after(SANDBOX_DEVICE, needs, ctl_before,
+				     ctl_serves, err, errlen);
+	snprintf(file, sizeof(file), "%s/core", ctl_dir);
+	unlink(file);
+	unlink(ctl_path);
+	rmdir(ctl_dir);
+	return status;
+}
+
+static void test_control_socket_confined(void **state)
+{
+	char err[512];
+	int status;
+
+	(void)state;
+	status = serve_confined(SANDBOX_CONTROL, err, sizeof(err));
+	if (status)
+		fail_msg("status %d: %s", status, err);
+	assert_string_equal(err, "");
+	/* without --control, a client is the end */
+	assert_int_equal(serve_confined(0, err, sizeof(err)), 125);
+	assert_string_equal(err, violation("device", "accept4", __NR_accept4));
+}
+
 static int int80_getpid(void)
 {
 	long ret = 20; /* getpid on i386 */
@@ -535,6 +695,7 @@ int main(void)
 		cmocka_unit_test(test_vcpu_ioctl_outside_its_requests_is_fatal),
 		cmocka_unit_test(test_no_thread_after_the_filter),
 		cmocka_unit_test(test_device_list_follows_the_configuration),
+		cmocka_unit_test(test_control_socket_confined),
 		cmocka_unit_test(test_other_abi_is_reported),
 		cmocka_unit_test(test_privileges_are_given_up),
 	};
