@@ -122,6 +122,8 @@ static const struct sandbox_rule vcpu_rules[] = {
 	 */
 	ALLOW_IOCTL_IF(SANDBOX_GDB, KVM_SET_GUEST_DEBUG),
 	ALLOW_IOCTL_IF(SANDBOX_GDB, KVM_SET_REGS),
+	/* kestrel ctl nmi: each vCPU injects its own (run_control.c) */
+	ALLOW_IOCTL_IF(SANDBOX_CONTROL, KVM_NMI),
 };
 
 /*

@@ -28,6 +28,7 @@
 #include "vmm/kernel_file.h"
 #include "vmm/log.h"
 #include "vmm/sandbox.h"
+#include "vmm/vm_control.h"
 
 /*
  * earlyprintk puts what the kernel says before its console driver is up on
@@ -544,7 +545,7 @@ int vm_create(struct vm *vm)
 			  &vm->events, &vm->console))
 		return -1;
 	if (create_vcpus(vm) || setup_signals_and_timeout(vm) ||
-	    start_gdb(vm))
+	    start_gdb(vm) || vm_control_init(vm))
 		return -1;
 	return 0;
 }
@@ -651,6 +652,7 @@ void vm_destroy(struct vm *vm)
 	if (vm->console_log_fd >= 0)
 		close(vm->console_log_fd);
 	vm_panic_dump_close(vm);
+	vm_control_destroy(vm);
 	if (vm->gdb)
 		gdb_server_destroy(vm->gdb);
 	free(vm->gdb);

@@ -26,6 +26,7 @@
 
 struct vm;
 struct gdb_server;
+struct control;
 
 struct vcpu {
 	struct vm *vm;
@@ -69,6 +70,7 @@ struct vm {
 
 	struct run_control rc;
 	struct gdb_server *gdb; /* --gdb */
+	struct control *control; /* --control */
 	struct vm_panic_dump panic_dump;
 
 	atomic_int exit_status; /* -1 while running */
