@@ -69,7 +69,13 @@ int x86_machine_load(struct guest_mem *gm, uint64_t mem_size,
 
 int x86_machine_kvm_init(int vm_fd, const char **what)
 {
-	struct kvm_pit_config pit = { .flags = 0 };
+	/*
+	 * The speaker port (0x61) in the kernel too: PIT channel 2's gate and
+	 * output for the guest's TSC calibration, and NMI reason bits that
+	 * say "no PCI or I/O check error", so an NMI from `kestrel ctl nmi`
+	 * is the unknown NMI it is, not a SERR (what an unclaimed 0xff says).
+	 */
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	uint64_t identity_map = X86_KVM_IDENTITY_MAP_ADDR;
 
 	*what = "KVM_SET_IDENTITY_MAP_ADDR";
