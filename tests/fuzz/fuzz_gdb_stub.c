@@ -21,6 +21,7 @@
  *   0xe0       the connection ends; 0xe1 a gdb connects (unless k
  *              ended the run)
  *   0xe2       set_debug() starts or stops failing
+ *   0xe3       get_regs() and set_regs() start or stop failing
  *   others     nothing
  *
  * The input starts connected and stopped. Oracles, besides ASan and
@@ -175,6 +176,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else if (h == 0xe2) {
 			fake.fail_set_debug = !fake.fail_set_debug;
 			set_debug_failed = true;
+		} else if (h == 0xe3) {
+			fake.fail_regs = !fake.fail_regs;
 		}
 		check();
 	}
