@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer target for the gdb stub (vmm/gdb_stub.c, gdb_packet.c,
- * gdb_breakpoints.c, arch/x86/gdb_regs.c): whatever a peer on the gdb
+ * libFuzzer target for the gdb stub (vmm/gdb_stub.c, gdb_commands.c,
+ * gdb_packet.c, gdb_breakpoints.c, arch/x86/gdb_regs.c): whatever a peer on the gdb
  * socket sends, interleaved with the target's stop reports, connections
  * and disconnections, against the fake machine of
  * tests/unit/fake_gdb_target.h.
