@@ -63,6 +63,7 @@ FUZZ_LIB_SRCS := \
 	devices/virtio/ports.c \
 	$(sort $(wildcard devices/fs/*.c)) \
 	vmm/gdb_stub.c \
+	vmm/gdb_commands.c \
 	vmm/gdb_packet.c \
 	vmm/gdb_breakpoints.c \
 	arch/x86/gdb_regs.c \

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer target for the gdb stub (vmm/gdb_stub.c, gdb_packet.c,
- * gdb_breakpoints.c, arch/x86/gdb_regs.c): whatever a peer on the gdb
+ * libFuzzer target for the gdb stub (vmm/gdb_stub.c, gdb_commands.c,
+ * gdb_packet.c, gdb_breakpoints.c, arch/x86/gdb_regs.c): whatever a peer on the gdb
  * socket sends, interleaved with the target's stop reports, connections
  * and disconnections, against the fake machine of
  * tests/unit/fake_gdb_target.h.
@@ -21,6 +21,7 @@
  *   0xe0       the connection ends; 0xe1 a gdb connects (unless k
  *              ended the run)
  *   0xe2       set_debug() starts or stops failing
+ *   0xe3       get_regs() and set_regs() start or stop failing
  *   others     nothing
  *
  * The input starts connected and stopped. Oracles, besides ASan and
@@ -175,6 +176,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else if (h == 0xe2) {
 			fake.fail_set_debug = !fake.fail_set_debug;
 			set_debug_failed = true;
+		} else if (h == 0xe3) {
+			fake.fail_regs = !fake.fail_regs;
 		}
 		check();
 	}

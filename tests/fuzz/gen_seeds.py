@@ -1314,6 +1314,20 @@ def gdb_stub_seeds():
     ops += gcmds("c") + b"\xe2" + gcmds("c", "D")
     write(t, "stop-at-once", bytes([4 | 1]) + ops)
 
+    # Every register written at once (G as long as g's reply), one at a
+    # time, and with the target failing; memory at the top of the
+    # address space.
+    sizes = [8] * 17 + [4] * 7 + [10] * 8 + [4] * 8 + [16] * 16 + [4] + \
+        [8] * 9
+    regs = "".join("%02x" % (i + 1) * n for i, n in enumerate(sizes))
+    ops = gcmds("g", "G" + regs, "g", "P11=46020000", "P12=33000000",
+                "P18=00000000000000000000", "P41=010d000000000000", "p41")
+    ops += b"\xe3" + gcmds("g", "G" + regs, "p10", "P10=0010000000000000",
+                           "c1000") + b"\xe3"
+    ops += gcmds("mfffffffffffffff8,10", "Mfffffffffffffffc,8:0011223344556677",
+                 "Xffffffffffffffff,1:a", "qC", "T1")
+    write(t, "registers-and-edges", bytes([1]) + ops)
+
 
 if __name__ == "__main__":
     virtqueue_seeds()

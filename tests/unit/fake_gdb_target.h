@@ -32,6 +32,7 @@ struct fake_gdb_target {
 	bool running; /* the vCPUs run */
 	bool stop_owed; /* resume() or interrupt() since the last stop */
 	bool fail_set_debug;
+	bool fail_regs; /* get_regs and set_regs fail */
 	/* Stop from inside resume() and interrupt(), as a target may. */
 	struct gdb_stub *stop_at_once;
 	unsigned int resumes, interrupts, kills, set_debugs, set_regs_calls;
@@ -67,7 +68,7 @@ static int fake_gdb_get_regs(void *ctx, unsigned int cpu,
 
 	if (f->running)
 		f->misuse++;
-	if (cpu >= FAKE_GDB_MAX_CPUS || cpu >= f->nr_cpus)
+	if (cpu >= FAKE_GDB_MAX_CPUS || cpu >= f->nr_cpus || f->fail_regs)
 		return -1;
 	*s = f->regs[cpu];
 	return 0;
@@ -80,7 +81,7 @@ static int fake_gdb_set_regs(void *ctx, unsigned int cpu,
 
 	if (f->running)
 		f->misuse++;
-	if (cpu >= FAKE_GDB_MAX_CPUS || cpu >= f->nr_cpus)
+	if (cpu >= FAKE_GDB_MAX_CPUS || cpu >= f->nr_cpus || f->fail_regs)
 		return -1;
 	f->regs[cpu] = *s;
 	f->set_regs_calls++;
