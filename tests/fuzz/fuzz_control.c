@@ -19,7 +19,8 @@
  *   3  the client reads what replies have come
  *   4  the client half-closes (sends nothing more)
  *   5  the client leaves
- *   6  send ([2] + 1) * 32 copies of byte [1] (long lines cheaply)
+ *   6  send ([2] + 1) * 32 copies of byte [1], a newline taken as a
+ *      space (long lines cheaply; thousands of lines would only be slow)
  *   7  send canned request [1] % 9 (dump with the writable file)
  *
  * Then every client half-closes and reads to the end. A first byte of
@@ -566,7 +567,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 6:
 			n = ((size_t)(i + 1 < size ? data[i + 1] : 0) + 1) * 32;
 			i += 2;
-			memset(fill, a, n);
+			memset(fill, a == '\n' ? ' ' : a, n);
 			send_some(cl, fill, n, NULL, 0);
 			break;
 		case 7:
