@@ -19,7 +19,8 @@
  *   3  the client reads what replies have come
  *   4  the client half-closes (sends nothing more)
  *   5  the client leaves
- *   6  send ([2] + 1) * 32 copies of byte [1] (long lines cheaply)
+ *   6  send ([2] + 1) * 32 copies of byte [1], a newline taken as a
+ *      space (long lines cheaply; thousands of lines would only be slow)
  *   7  send canned request [1] % 9 (dump with the writable file)
  *
  * Then every client half-closes and reads to the end. A first byte of
@@ -58,6 +59,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "tests/fuzz/fuzz_host.h"
 #include "vmm/control.h"
 #include "vmm/json.h"
 #include "vmm/log.h"
@@ -215,9 +217,10 @@ static void check_no_leak(void)
 		     baseline_fds);
 }
 
+/* A file in dir for descriptors to be sent, gone once opened. */
 static int scratch_file(const char *dir, const char *name, int flags)
 {
-	char path[256];
+	char path[4200];
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -227,31 +230,45 @@ static int scratch_file(const char *dir, const char *name, int flags)
 	return fd;
 }
 
+static char dir[4200];
+
+/* At exit: the socket and the directory go, so runs leave nothing. */
+static void clean_up(void)
+{
+	control_destroy(&ctl);
+	rmdir(dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static char dir[64];
-	const char *tmp = access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm";
-	char err[CONTROL_ERR_MAX];
+	char err[CONTROL_ERR_MAX], path[4300];
 	int p[2];
 
 	(void)argc;
 	(void)argv;
 	if (!getenv("KESTREL_FUZZ_VERBOSE"))
 		log_threshold = LOG_ERROR;
-	snprintf(dir, sizeof(dir), "%s/kestrel-fuzz-control-XXXXXX", tmp);
+	snprintf(dir, sizeof(dir), "%s/kestrel-fuzz-control-XXXXXX",
+		 fuzz_tmp_dir());
 	if (!mkdtemp(dir) || evloop_init(&loop))
-		fail("cannot set up in %s", tmp);
+		fail("cannot set up in %s", dir);
 	snprintf(sock_path, sizeof(sock_path), "%s/ctl.sock", dir);
-	if (control_init(&ctl, sock_path, &loop, &ops, NULL, err, sizeof(err)))
-		fail("control_init: %s", err);
+	if (strlen(dir) + 9 >= sizeof(sock_path) ||
+	    control_init(&ctl, sock_path, &loop, &ops, NULL, err, sizeof(err)))
+		fail("control_init in %s: %s", dir, err);
+	atexit(clean_up);
 	kind_fd[FD_FILE] = scratch_file(dir, "core", O_WRONLY);
 	kind_fd[FD_RDONLY] = scratch_file(dir, "core", O_RDONLY);
+	kind_fd[FD_APPEND] = scratch_file(dir, "log", O_WRONLY | O_APPEND);
+	snprintf(path, sizeof(path), "%s/core", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/log", dir);
+	unlink(path);
 	if (pipe2(p, O_CLOEXEC))
 		fail("pipe: %s", strerror(errno));
 	pipe_read_end = p[0];
 	kind_fd[FD_PIPE] = p[1];
 	kind_fd[FD_NULL] = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	kind_fd[FD_APPEND] = scratch_file(dir, "log", O_WRONLY | O_APPEND);
 	kind_fd[FD_DIR] = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	for (int i = 0; i < NR_CLIENTS; i++)
 		clients[i].fd = -1;
@@ -566,7 +583,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 6:
 			n = ((size_t)(i + 1 < size ? data[i + 1] : 0) + 1) * 32;
 			i += 2;
-			memset(fill, a, n);
+			memset(fill, a == '\n' ? ' ' : a, n);
 			send_some(cl, fill, n, NULL, 0);
 			break;
 		case 7:

@@ -1228,8 +1228,8 @@ def control_seeds():
           + cop(C_LEAVE) + cop(C_RUN))
     write(t, "half-close", csend('{"cmd":"status"}\n{"cmd":"nmi"}') + cop(C_SHUT)
           + run_read)
-    write(t, "never-reads", b"".join(cop(C_FILL, 0, 10, 255)
-                                     for _ in range(8)) + cop(C_RUN))
+    write(t, "never-reads", b"".join(csend("\n" * 255) for _ in range(16))
+          + cop(C_RUN) + csend('{"cmd":"status"}\n', 1) + run_read)
 
 
 def gpkt(data):

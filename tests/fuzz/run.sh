@@ -43,7 +43,7 @@ max_len() {
 		fuzz_virtio_devices) echo 16384 ;;
 	fuzz_virtio_fs | fuzz_platform_io) echo 8192 ;; # 1024 ops of 6 bytes
 	fuzz_net_backends) echo 4100 ;; # 256 ops of 16 bytes
-	fuzz_control) echo 16384 ;; # room for lines longer than 4 KiB
+	fuzz_control) echo 8192 ;; # a line longer than 4 KiB, and more
 	fuzz_pci_config | fuzz_virtio_mmio | fuzz_virtio_mmio_race | \
 		fuzz_virtio_pci_race) echo 7168 ;; # 512 ops of 14 bytes
 	*) echo 4096 ;;

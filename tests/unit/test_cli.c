@@ -658,10 +658,13 @@ static void test_ctl(void **state)
 	assert_int_equal(p.action, CLI_CTL);
 	assert_int_equal(p.cfg.ctl_argc, 3);
 
+	/* So are missing words (tests/cli/run.sh checks its messages). */
 	parse(&p, "ctl");
-	expect_error(&p, "ctl: usage: kestrel ctl SOCKET COMMAND [ARG...]");
+	assert_int_equal(p.action, CLI_CTL);
+	assert_int_equal(p.cfg.ctl_argc, 0);
 	parse(&p, "ctl", "k.sock");
-	expect_error(&p, "ctl: usage: kestrel ctl SOCKET COMMAND [ARG...]");
+	assert_int_equal(p.action, CLI_CTL);
+	assert_int_equal(p.cfg.ctl_argc, 1);
 	parse(&p, "ctl", "--help");
 	assert_int_equal(p.action, CLI_HELP);
 	parse(&p, "ctl", "-h", "x", "y");
