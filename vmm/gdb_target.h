@@ -47,8 +47,8 @@ struct gdb_target_ops {
 	 * By guest virtual address through cpu's page tables. Return how many
 	 * bytes were done: fewer than len where the range becomes unmapped.
 	 */
-	size_t (*read_mem)(void *ctx, unsigned int cpu, uint64_t gva,
-			   void *buf, size_t len);
+	size_t (*read_mem)(void *ctx, unsigned int cpu, uint64_t gva, void *buf,
+			   size_t len);
 	size_t (*write_mem)(void *ctx, unsigned int cpu, uint64_t gva,
 			    const void *buf, size_t len);
 	/* Applies to every vCPU (single_step only to resume's step_cpu). */

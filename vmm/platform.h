@@ -24,8 +24,7 @@
 #include "vmm/iobus.h"
 
 /* rng, console, command ports, the disks, the NICs and the shares. */
-#define PLATFORM_MAX_VIRTIO \
-	(3 + CLI_MAX_DISKS + CLI_MAX_NICS + CLI_MAX_SHARES)
+#define PLATFORM_MAX_VIRTIO (3 + CLI_MAX_DISKS + CLI_MAX_NICS + CLI_MAX_SHARES)
 
 /* The I/O port of kestrel's ACPI power registers (devices/acpi_pm.h). */
 #define PLATFORM_ACPI_PM_PORT 0x600
