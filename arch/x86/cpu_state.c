@@ -47,10 +47,12 @@ static uint64_t *kvm_gpr(struct kvm_regs *regs, unsigned int i)
 
 int x86_cpu_state_get(int vcpu_fd, struct x86_cpu_state *s)
 {
-	struct {
+	/* struct kvm_msrs with room for its one entry */
+	union {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry entry;
-	} msrs = { .hdr.nmsrs = 1, .entry.index = MSR_KERNEL_GS_BASE };
+		uint8_t room[sizeof(struct kvm_msrs) +
+			     sizeof(struct kvm_msr_entry)];
+	} msrs;
 	const struct kvm_segment *seg[X86_NR_SEGS];
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
@@ -81,8 +83,11 @@ int x86_cpu_state_get(int vcpu_fd, struct x86_cpu_state *s)
 	s->gdt_limit = sregs.gdt.limit;
 	s->idt_base = sregs.idt.base;
 	s->idt_limit = sregs.idt.limit;
+	memset(&msrs, 0, sizeof(msrs));
+	msrs.hdr.nmsrs = 1;
+	msrs.hdr.entries[0].index = MSR_KERNEL_GS_BASE;
 	if (ioctl(vcpu_fd, KVM_GET_MSRS, &msrs) == 1)
-		s->kernel_gs_base = msrs.entry.data;
+		s->kernel_gs_base = msrs.hdr.entries[0].data;
 	return 0;
 }
 
