@@ -8,14 +8,21 @@
 # Boots the test kernel and initramfs; the guest runs the command, then
 # powers off. Output goes to $T/out and $T/err, the exit status to $status.
 vm() {
+	eval "set -- $(vm_args "$@")"
+	vm_raw -k "$KERNEL" -i "$INITRD" "$@" </dev/null
+}
+
+# vm_args [KESTREL RUN OPTIONS...] -- GUEST SHELL COMMAND: the options,
+# quoted, and -a with the kernel parameters that run the command; for
+# `eval "set -- $(vm_args "$@")"`.
+vm_args() {
 	opts=
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		opts="$opts $(quote "$1")"
 		shift
 	done
 	[ "${1:-}" = -- ] && shift
-	eval "set -- $opts -a $(quote "$(guest_cmd "$*")")"
-	vm_raw -k "$KERNEL" -i "$INITRD" "$@" </dev/null
+	printf '%s -a %s' "$opts" "$(quote "$(guest_cmd "$*")")"
 }
 
 # guest_cmd COMMAND: the kernel parameters that make the test init run it,

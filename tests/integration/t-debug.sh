@@ -12,15 +12,9 @@ local_dir() {
 # through fd 7 (say "go" to a guest waiting in `read`). Call local_dir
 # first.
 vm_bg() {
-	opts=
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		opts="$opts $(quote "$1")"
-		shift
-	done
-	[ "${1:-}" = -- ] && shift
 	mkfifo "$S/in"
 	exec 7<>"$S/in"
-	eval "set -- $opts -a $(quote "$(guest_cmd "$*")")"
+	eval "set -- $(vm_args "$@")"
 	$GUARD "$KESTREL" run --timeout "${VM_TIMEOUT:-240}" -k "$KERNEL" -i "$INITRD" "$@" \
 		<"$S/in" >"$T/out" 2>"$T/err" &
 	pid=$!
