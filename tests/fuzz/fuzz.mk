@@ -41,6 +41,7 @@ FUZZ_LIB_SRCS := \
 	vmm/console_watch.c \
 	vmm/json.c \
 	vmm/control.c \
+	vmm/unix_listen.c \
 	vmm/control_request.c \
 	devices/serial.c \
 	devices/rtc.c \
