@@ -2,19 +2,49 @@
 # runs every test (under nested KVM when this host has no /dev/kvm),
 # `make install` installs kestrel, its man page and its bash completion.
 
-CC ?= gcc
+# One build per architecture: ARCH is x86_64 or arm64, the host's by
+# default. `make ARCH=arm64` on an x86_64 host cross-builds with Debian's
+# gcc-aarch64-linux-gnu into build/arm64/kestrel.
+HOST_ARCH := $(shell uname -m | sed -e s/aarch64/arm64/)
+ARCH ?= $(HOST_ARCH)
+ifeq ($(filter $(ARCH),x86_64 arm64),)
+$(error ARCH=$(ARCH): kestrel builds for x86_64 or arm64)
+endif
+ifneq ($(ARCH),$(HOST_ARCH))
+CROSS_COMPILE ?= aarch64-linux-gnu-
+BUILD ?= build/$(ARCH)
+KESTREL ?= $(BUILD)/kestrel
+endif
+ifneq ($(filter default undefined,$(origin CC)),)
+CC := $(CROSS_COMPILE)gcc
+endif
 CFLAGS ?= -O2 -g
 BUILD ?= build
+KESTREL ?= kestrel
 KCFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread \
 	-I. -I$(BUILD)/firmware
-LDLIBS := -pthread -lm -laio -lslirp -lseccomp
+LDLIBS := -pthread -lm -laio -lslirp -lseccomp -lfdt -lz
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-SRCS := $(sort $(wildcard vmm/*.c devices/*.c devices/*/*.c arch/x86/*.c \
-	firmware/*.c))
+# What only one architecture's VMM has: its arch/ directory, its board
+# (vmm/board_<arch>.c) and the vmm/ files listed here.
+X86_ONLY := $(wildcard vmm/board_x86_64.c) firmware/acpi.c devices/acpi_pm.c \
+	devices/i8042.c
+ARM64_ONLY := $(wildcard vmm/board_arm64.c)
+ifeq ($(ARCH),x86_64)
+ARCH_OUT := $(ARM64_ONLY)
+# The arm64 pieces that need no KVM are unit-tested on x86_64 hosts too.
+TESTED_ELSEWHERE := $(wildcard arch/arm64/fdt.c arch/arm64/image.c)
+else
+ARCH_OUT := $(X86_ONLY)
+TESTED_ELSEWHERE :=
+endif
+SRCS := $(sort $(filter-out $(ARCH_OUT),$(wildcard vmm/*.c devices/*.c \
+	devices/*/*.c arch/$(ARCH)/*.c firmware/*.c)))
 OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/firmware/guest_init_blob.o
-LIB_OBJS := $(filter-out $(BUILD)/obj/vmm/main.o,$(OBJS))
+LIB_OBJS := $(filter-out $(BUILD)/obj/vmm/main.o,$(OBJS)) \
+	$(TESTED_ELSEWHERE:%.c=$(BUILD)/obj/%.o)
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
@@ -26,9 +56,9 @@ COMPLETION := $(BUILD)/kestrel.bash-completion
 
 .PHONY: all check unit cli-tests integration run deps clean format \
 	clang-build fuzz docs readme install uninstall
-all: kestrel
+all: $(KESTREL)
 
-kestrel: $(OBJS)
+$(KESTREL): $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 $(BUILD)/obj/%.o: %.c
@@ -90,7 +120,7 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/man/man1/kestrel.1 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/kestrel
 
--include $(OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d)
 
 # libFuzzer targets for the guest-facing parsers: `make fuzz`.
 include tests/fuzz/fuzz.mk
@@ -111,10 +141,9 @@ integration: kestrel
 # Compile everything with clang as well, so both compilers stay clean.
 clang-build:
 	@$(MAKE) --no-print-directory CC=clang BUILD=$(BUILD)/clang \
+		KESTREL=$(BUILD)/clang/kestrel \
 		$(BUILD)/clang/kestrel $(BUILD)/clang/cli-doc \
 		$(UNIT_SRCS:tests/unit/%.c=$(BUILD)/clang/unit/%)
-$(BUILD)/kestrel: $(OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 check:
 	@scripts/deps.sh check
