@@ -33,15 +33,17 @@ X86_ONLY := $(wildcard vmm/board_x86_64.c) firmware/acpi.c devices/acpi_pm.c \
 	devices/i8042.c
 ARM64_ONLY := $(wildcard vmm/board_arm64.c)
 ifeq ($(ARCH),x86_64)
+ARCH_DIR := arch/x86
 ARCH_OUT := $(ARM64_ONLY)
 # The arm64 pieces that need no KVM are unit-tested on x86_64 hosts too.
 TESTED_ELSEWHERE := $(wildcard arch/arm64/fdt.c arch/arm64/image.c)
 else
+ARCH_DIR := arch/arm64
 ARCH_OUT := $(X86_ONLY)
 TESTED_ELSEWHERE :=
 endif
 SRCS := $(sort $(filter-out $(ARCH_OUT),$(wildcard vmm/*.c devices/*.c \
-	devices/*/*.c arch/$(ARCH)/*.c firmware/*.c)))
+	devices/*/*.c $(ARCH_DIR)/*.c firmware/*.c)))
 OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/firmware/guest_init_blob.o
 LIB_OBJS := $(filter-out $(BUILD)/obj/vmm/main.o,$(OBJS)) \
 	$(TESTED_ELSEWHERE:%.c=$(BUILD)/obj/%.o)

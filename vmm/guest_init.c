@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "arch/x86/boot.h"
+#include "vmm/board.h"
 #include "firmware/guest_init_protocol.h"
 #include "vmm/kmod.h"
 
@@ -177,7 +177,7 @@ int guest_init_build(const struct vm_config *cfg, const uint8_t *kernel,
 	int ret = -1;
 
 	*out = (struct cpio){ 0 };
-	if (x86_kernel_release(kernel, kernel_len, release, sizeof(release))) {
+	if (board_kernel_release(kernel, kernel_len, release, sizeof(release))) {
 		fail(err, errlen,
 		     "cannot tell which Linux release the kernel is, to find its modules");
 		return -1;

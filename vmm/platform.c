@@ -1,23 +1,31 @@
 // SPDX-License-Identifier: MIT
-/* Wiring of the PC platform devices: ports, IRQs, console, power events. */
+/* A machine's devices: their back ends, the virtio ones on their transport. */
 #include "vmm/platform.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/x86/layout.h"
 #include "vmm/log.h"
 
-static size_t com1_push(void *dev, const uint8_t *buf, size_t len)
+static size_t uart_push(void *dev, const uint8_t *buf, size_t len)
 {
 	return serial_receive(dev, buf, len);
 }
 
 /* Ctrl-A b: a break, which Linux's serial console takes as "SysRq next". */
-static bool com1_break(void *dev)
+static bool uart_break(void *dev)
 {
 	return serial_send_break(dev) == 0;
+}
+
+void platform_uart_init(struct platform *p, struct irq_line irq,
+			struct host_console *console)
+{
+	serial_init(&p->com1, irq, host_console_output, host_console_rx_ready,
+		    console);
+	host_console_attach(console, uart_push, &p->com1);
+	host_console_attach_break(console, uart_break);
 }
 
 static size_t vcon_push(void *dev, const uint8_t *buf, size_t len)
@@ -27,32 +35,10 @@ static size_t vcon_push(void *dev, const uint8_t *buf, size_t len)
 
 /* rng, the console if virtio, the command's ports, the disks, the NICs,
  * the shares: in the order attach() sees them */
-static unsigned int nr_virtio_devices(const struct vm_config *cfg)
+unsigned int platform_nr_virtio(const struct vm_config *cfg)
 {
 	return 1 + (cfg->console == CONSOLE_VIRTIO) + (cfg->command != NULL) +
 	       cfg->nr_disks + cfg->nr_nets + cfg->nr_shares;
-}
-
-struct acpi_config platform_acpi_config(const struct vm_config *cfg)
-{
-	uint32_t mmio_slots = 0;
-
-	if (cfg->transport == TRANSPORT_MMIO)
-		mmio_slots = (1U << nr_virtio_devices(cfg)) - 1;
-	return (struct acpi_config){
-		.ncpus = cfg->cpus,
-		.sleep_control_port =
-			PLATFORM_ACPI_PM_PORT + ACPI_PM_SLEEP_CONTROL,
-		.sleep_status_port =
-			PLATFORM_ACPI_PM_PORT + ACPI_PM_SLEEP_STATUS,
-		.reset_port = PLATFORM_ACPI_PM_PORT + ACPI_PM_RESET,
-		.reset_value = ACPI_PM_RESET_VALUE,
-		.lapic_addr = X86_LAPIC_ADDR,
-		.ioapic_addr = X86_IOAPIC_ADDR,
-		.ecam_base = X86_PCI_ECAM_BASE,
-		.ecam_last_bus = 0,
-		.virtio_mmio_slots = mmio_slots,
-	};
 }
 
 int platform_open_disks(struct platform *p, const struct vm_config *cfg)
@@ -157,26 +143,18 @@ int platform_open_nets(struct platform *p, const struct vm_config *cfg)
 	return 0;
 }
 
-/*
- * Interrupt lines of the virtio-mmio slots, as firmware/dsdt.asl declares
- * them: ISA IRQs nothing else uses (PCI INTx has 16-23, COM1 4, RTC 8).
- */
-static const uint8_t mmio_gsi[] = { 5, 6, 7, 9, 10, 11, 12, 13, 14, 15 };
-
-/* Where the i-th virtio device sits with --transport mmio. */
-static uint64_t mmio_base(unsigned int i)
-{
-	return X86_VIRTIO_MMIO_BASE + i * X86_VIRTIO_MMIO_SIZE;
-}
-
 int platform_check_virtio(const struct vm_config *cfg)
 {
-	unsigned int n = nr_virtio_devices(cfg);
+	unsigned int n = platform_nr_virtio(cfg), slots = 0;
+	uint64_t base, size;
+	uint32_t gsi;
 
-	if (cfg->transport == TRANSPORT_MMIO && n > sizeof(mmio_gsi)) {
+	while (board_virtio_mmio_slot(slots, &base, &size, &gsi))
+		slots++;
+	if (cfg->transport == TRANSPORT_MMIO && n > slots) {
 		log_error(
-			"--transport mmio: at most %zu virtio devices (this VM has %u)",
-			sizeof(mmio_gsi), n);
+			"--transport mmio: at most %u virtio devices (this VM has %u)",
+			slots, n);
 		return -1;
 	}
 	return 0;
@@ -192,13 +170,14 @@ static int attach(struct platform *p, const struct vm_config *cfg,
 	if (i == PLATFORM_MAX_VIRTIO)
 		return -ENOSPC;
 	if (cfg->transport == TRANSPORT_MMIO) {
-		if (i >= sizeof(mmio_gsi))
+		uint64_t base, size;
+		uint32_t gsi;
+
+		if (!board_virtio_mmio_slot(i, &base, &size, &gsi))
 			return -ENOSPC;
-		err = virtio_mmio_init(&p->vmmio[i], vdev, mmio_base(i),
-				       mmio_gsi[i]);
-		if (!err &&
-		    iobus_register(mmio, mmio_base(i), X86_VIRTIO_MMIO_SIZE,
-				   &virtio_mmio_io_ops, &p->vmmio[i]))
+		err = virtio_mmio_init(&p->vmmio[i], vdev, base, gsi);
+		if (!err && iobus_register(mmio, base, size,
+					   &virtio_mmio_io_ops, &p->vmmio[i]))
 			err = -EBUSY;
 	} else {
 		p->vpci[i] = calloc(1, sizeof(*p->vpci[i]));
@@ -216,36 +195,10 @@ int platform_init(struct platform *p, const struct vm_config *cfg,
 		  const struct guest_event_sink *events,
 		  struct host_console *console)
 {
-	struct irq_line com1_irq = { hv->set_irq, hv->ctx, SERIAL_COM1_IRQ };
 	int err;
 
-	serial_init(&p->com1, com1_irq, host_console_output,
-		    host_console_rx_ready, console);
-	rtc_init(&p->rtc, NULL);
-	p->pm.events = *events;
-	p->kbd.events = *events;
-	host_console_attach(console, com1_push, &p->com1);
-	host_console_attach_break(console, com1_break);
-	pci_bus_init(&p->pci, X86_PCI_WINDOW_BASE, X86_PCI_WINDOW_SIZE,
-		     hv->set_irq, hv->ctx);
-
-	if (iobus_register(pio, SERIAL_COM1_PORT, SERIAL_NR_PORTS,
-			   &serial_io_ops, &p->com1) ||
-	    iobus_register(pio, RTC_PORT, RTC_NR_PORTS, &rtc_io_ops, &p->rtc) ||
-	    iobus_register(pio, PLATFORM_ACPI_PM_PORT, ACPI_PM_NR_PORTS,
-			   &acpi_pm_io_ops, &p->pm) ||
-	    iobus_register(pio, I8042_COMMAND_PORT, 1, &i8042_io_ops,
-			   &p->kbd) ||
-	    iobus_register(pio, PCI_CONF1_PORT, PCI_CONF1_PORTS,
-			   &pci_conf1_io_ops, &p->pci) ||
-	    iobus_register(mmio, X86_PCI_ECAM_BASE, X86_PCI_ECAM_SIZE,
-			   &pci_ecam_io_ops, &p->pci) ||
-	    iobus_register(mmio, X86_PCI_WINDOW_BASE, X86_PCI_WINDOW_SIZE,
-			   &pci_window_io_ops, &p->pci)) {
-		log_error("cannot place the platform devices");
+	if (board_platform_init(p, cfg, pio, mmio, hv, events, console))
 		return -1;
-	}
-
 	err = virtio_rng_init(&p->rng, hv);
 	if (!err)
 		err = attach(p, cfg, mmio, &p->rng.vdev);

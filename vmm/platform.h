@@ -2,10 +2,7 @@
 #ifndef KESTREL_VMM_PLATFORM_H
 #define KESTREL_VMM_PLATFORM_H
 
-#include "devices/acpi_pm.h"
-#include "devices/i8042.h"
 #include "devices/pci.h"
-#include "devices/rtc.h"
 #include "devices/serial.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
@@ -16,18 +13,16 @@
 #include "devices/virtio/net.h"
 #include "devices/virtio/pci.h"
 #include "devices/virtio/rng.h"
-#include "firmware/acpi.h"
+#include "vmm/board.h"
 #include "vmm/cli.h"
 #include "vmm/guest_command.h"
 #include "vmm/host_console.h"
 #include "vmm/hv.h"
 #include "vmm/iobus.h"
+#include "vmm/irq.h"
 
 /* rng, console, command ports, the disks, the NICs and the shares. */
 #define PLATFORM_MAX_VIRTIO (3 + CLI_MAX_DISKS + CLI_MAX_NICS + CLI_MAX_SHARES)
-
-/* The I/O port of kestrel's ACPI power registers (devices/acpi_pm.h). */
-#define PLATFORM_ACPI_PM_PORT 0x600
 
 /* A NIC: its back end is opened first, the device made later. */
 struct platform_nic {
@@ -36,12 +31,10 @@ struct platform_nic {
 	uint8_t mac[6];
 };
 
-/* The devices of a kestrel PC. */
+/* The devices of a kestrel machine. */
 struct platform {
-	struct serial com1;
-	struct rtc rtc;
-	struct acpi_pm pm;
-	struct i8042 kbd;
+	struct serial com1; /* ttyS0 */
+	struct board_devices board;
 	struct pci_bus pci;
 	struct virtio_rng rng;
 	struct virtio_blk *disk[CLI_MAX_DISKS];
@@ -79,13 +72,17 @@ int platform_open_nets(struct platform *p, const struct vm_config *cfg);
  */
 int platform_open_shares(struct platform *p, const struct vm_config *cfg);
 
-/* The ACPI description of this platform for this VM (CPUs, virtio-mmio). */
-struct acpi_config platform_acpi_config(const struct vm_config *cfg);
+/* How many virtio devices this configuration has. */
+unsigned int platform_nr_virtio(const struct vm_config *cfg);
+
+/* The UART, its interrupt `irq`, wired to the host console (boards). */
+void platform_uart_init(struct platform *p, struct irq_line irq,
+			struct host_console *console);
 
 /*
- * Creates the devices and puts them on the port and MMIO buses; wires COM1
- * to the host console and the power devices to `events`. Returns 0, or -1
- * after logging why.
+ * Creates the devices and puts them on the port and MMIO buses; wires the
+ * UART to the host console and the power devices to `events`. Returns 0,
+ * or -1 after logging why.
  */
 int platform_init(struct platform *p, const struct vm_config *cfg,
 		  struct iobus *pio, struct iobus *mmio, const struct hv *hv,

@@ -48,38 +48,9 @@ static void handle_mmio(struct vcpu *v)
 			  run->mmio.len);
 }
 
-static const char *cpu_mode(const struct kvm_sregs *s)
-{
-	if (!(s->cr0 & 1))
-		return "real mode";
-	if (s->efer & (1 << 10)) /* EFER.LMA */
-		return s->cs.l ? "64-bit mode" : "compatibility mode";
-	return s->cr0 & (1u << 31) ? "32-bit mode, paging on" :
-				     "32-bit mode, paging off";
-}
-
 void vcpu_log_position(struct vcpu *v)
 {
-	struct kvm_mp_state mp;
-	struct kvm_regs regs;
-	struct kvm_sregs sregs;
-
-	/* A secondary CPU sits at the reset vector until it is started. */
-	if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) == 0 &&
-	    (mp.mp_state == KVM_MP_STATE_UNINITIALIZED ||
-	     mp.mp_state == KVM_MP_STATE_INIT_RECEIVED)) {
-		log_error("vCPU %u: not started by the guest", v->id);
-		return;
-	}
-	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0 ||
-	    ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0) {
-		log_error("vCPU %u: cannot read its registers: %s", v->id,
-			  strerror(errno));
-		return;
-	}
-	log_error("vCPU %u: rip %#llx, %s%s", v->id,
-		  (unsigned long long)regs.rip, cpu_mode(&sregs),
-		  mp.mp_state == KVM_MP_STATE_HALTED ? ", halted" : "");
+	board_vcpu_log_position(v, NULL);
 }
 
 void vcpu_ask_position(struct vcpu *v)
@@ -89,17 +60,6 @@ void vcpu_ask_position(struct vcpu *v)
 	atomic_store(&v->position_asked, true);
 	/* Only the vCPU's own thread can read its registers while it runs. */
 	pthread_kill(v->thread, KICK_SIGNAL);
-}
-
-static void report_stuck(struct vcpu *v, const char *why)
-{
-	struct kvm_regs regs;
-
-	if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0)
-		log_error("vCPU %u: %s at rip %#llx", v->id, why,
-			  (unsigned long long)regs.rip);
-	else
-		log_error("vCPU %u: %s", v->id, why);
 }
 
 /* Returns false when this vCPU must stop. */
@@ -152,7 +112,7 @@ static bool handle_exit(struct vcpu *v)
 			 run->exit_reason);
 		break;
 	}
-	report_stuck(v, why);
+	board_vcpu_log_position(v, why);
 	vm_stop(vm, EXIT_KESTREL_FAILED);
 	return false;
 }

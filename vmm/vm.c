@@ -17,10 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "arch/x86/cpu.h"
-#include "arch/x86/cpuid.h"
-#include "arch/x86/machine.h"
 #include "devices/serial.h"
+#include "vmm/board.h"
 #include "vmm/exit_status.h"
 #include "vmm/gdb_kvm.h"
 #include "vmm/guest_init.h"
@@ -29,12 +27,6 @@
 #include "vmm/log.h"
 #include "vmm/sandbox.h"
 #include "vmm/vm_control.h"
-
-/*
- * earlyprintk puts what the kernel says before its console driver is up on
- * COM1 too, so an early panic is seen (and exits 126) rather than lost.
- */
-#define DEFAULT_CMDLINE "earlyprintk=serial panic=-1"
 
 static void *alloc_ram(uint64_t size)
 {
@@ -51,8 +43,6 @@ static void *alloc_ram(uint64_t size)
 
 static char *build_cmdline(const struct vm_config *cfg)
 {
-	const char *console = cfg->console == CONSOLE_VIRTIO ? "console=hvc0" :
-							       "console=ttyS0";
 	/*
 	 * A command's run keeps the console for warnings and worse: each
 	 * byte on the UART costs an exit, and nobody sees it unless the run
@@ -62,7 +52,7 @@ static char *build_cmdline(const struct vm_config *cfg)
 	const char *append = cfg->append;
 	char *s;
 
-	if (asprintf(&s, "%s %s%s%s%s", console, DEFAULT_CMDLINE, quiet,
+	if (asprintf(&s, "%s%s%s%s", board_cmdline(cfg), quiet,
 		     append ? " " : "", append ? append : "") < 0) {
 		log_error("out of memory");
 		return NULL;
@@ -111,9 +101,8 @@ static int build_rootfs_initrd(const struct vm_config *cfg,
 
 int vm_load(struct vm *vm, const struct vm_config *cfg)
 {
-	struct x86_ram_region ram[2];
-	struct acpi_config acpi = platform_acpi_config(cfg);
-	struct x86_boot_input in = { 0 };
+	struct board_ram ram[BOARD_MAX_RAM];
+	struct board_images in = { 0 };
 	struct file_buf kernel = { 0 }, initrd = { 0 };
 	struct cpio rootfs_initrd = { 0 };
 	char err[256];
@@ -146,7 +135,7 @@ int vm_load(struct vm *vm, const struct vm_config *cfg)
 	    platform_open_shares(&vm->platform, cfg))
 		goto out;
 
-	n = x86_ram_regions(cfg->mem_size, ram);
+	n = board_ram_regions(cfg->mem_size, ram);
 	for (unsigned int i = 0; i < n; i++) {
 		void *host = alloc_ram(ram[i].size);
 
@@ -167,8 +156,7 @@ int vm_load(struct vm *vm, const struct vm_config *cfg)
 	if (!in.cmdline)
 		goto out;
 	snprintf(vm->kernel_path, sizeof(vm->kernel_path), "%s", kernel.path);
-	if (x86_machine_load(&vm->mem, cfg->mem_size, &acpi, &in, &vm->boot,
-			     err, sizeof(err))) {
+	if (board_load(vm, &in, err, sizeof(err))) {
 		log_error("%s: %s", kernel.path, err);
 		goto out;
 	}
@@ -281,7 +269,7 @@ static void report_no_sign_of_life(double seconds, bool stopped)
 			"" :
 			"; kestrel keeps it running until --timeout, Ctrl-A x or a signal");
 	log_error(
-		"this usually means the kernel cannot run on this host's KVM (see 'kestrel check') or is not an x86-64 Linux kernel; where the vCPUs are:");
+		"this usually means the kernel cannot run on this host's KVM (see 'kestrel check') or is not an " BOARD_GUEST_ARCH " Linux kernel; where the vCPUs are:");
 }
 
 static void on_liveness(struct ev_source *src, uint32_t events)
@@ -373,7 +361,6 @@ static int open_kvm(struct vm *vm)
 			  vm->cfg->cpus, h.max_vcpus);
 		return -1;
 	}
-	vm->tsc_deadline = h.cap[HOST_CAP_TSC_DEADLINE_TIMER];
 	return 0;
 }
 
@@ -400,8 +387,7 @@ static int create_vcpus(struct vm *vm)
 			v->run = NULL;
 			return kvm_fail("mapping kvm_run", -errno);
 		}
-		err = x86_vcpu_init(v->fd, vm->cpuid, i, vm->cfg->cpus,
-				    vm->tsc_deadline, &vm->boot, &what);
+		err = board_vcpu_init(vm, v, &what);
 		if (err)
 			return kvm_fail(what, err);
 	}
@@ -482,7 +468,7 @@ int vm_create(struct vm *vm)
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
 		return kvm_fail("KVM_CREATE_VM", -errno);
-	err = x86_machine_kvm_init(vm->vm_fd, &what);
+	err = board_vm_init(vm, &what);
 	if (err)
 		return kvm_fail(what, err);
 	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
@@ -501,9 +487,6 @@ int vm_create(struct vm *vm)
 	if (size <= 0)
 		return kvm_fail("KVM_GET_VCPU_MMAP_SIZE", -errno);
 	vm->run_size = size;
-	vm->cpuid = x86_supported_cpuid(vm->kvm_fd);
-	if (!vm->cpuid)
-		return kvm_fail("KVM_GET_SUPPORTED_CPUID", -errno);
 
 	err = evloop_init(&vm->loop);
 	if (err)
@@ -544,7 +527,12 @@ int vm_create(struct vm *vm)
 	if (platform_init(&vm->platform, vm->cfg, &vm->pio, &vm->mmio, &vm->hv,
 			  &vm->events, &vm->console))
 		return -1;
-	if (create_vcpus(vm) || setup_signals_and_timeout(vm) ||
+	if (create_vcpus(vm))
+		return -1;
+	err = board_vm_finish(vm, &what);
+	if (err)
+		return kvm_fail(what, err);
+	if (setup_signals_and_timeout(vm) ||
 	    start_gdb(vm) || vm_control_init(vm))
 		return -1;
 	return 0;
@@ -639,7 +627,7 @@ void vm_destroy(struct vm *vm)
 			close(v->fd);
 	}
 	free(vm->vcpus);
-	free(vm->cpuid);
+	board_destroy(vm);
 	platform_destroy(&vm->platform);
 	kvm_irq_destroy(&vm->irq);
 	host_console_destroy(&vm->console);

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "arch/x86/boot.h"
+#include "vmm/board.h"
 #include "vmm/cli.h"
 #include "vmm/evloop.h"
 #include "vmm/guest_event.h"
@@ -44,11 +44,9 @@ struct vm {
 	char kernel_path[PATH_MAX];
 	int kvm_fd, vm_fd;
 	size_t run_size;
-	bool tsc_deadline;
-	struct kvm_cpuid2 *cpuid;
 
 	struct guest_mem mem;
-	struct x86_boot_state boot;
+	struct board_state board;
 	struct iobus pio, mmio;
 	struct evloop loop;
 	struct host_console console;

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KESTREL_VMM_BOARD_X86_64_H
+#define KESTREL_VMM_BOARD_X86_64_H
+
+#include <linux/kvm.h>
+#include <stdbool.h>
+
+#include "arch/x86/boot.h"
+#include "devices/acpi_pm.h"
+#include "devices/i8042.h"
+#include "devices/rtc.h"
+
+/* What kernels this board runs, for messages. */
+#define BOARD_GUEST_ARCH "x86-64"
+
+/* A PC's state beside what every VM has. */
+struct board_state {
+	struct x86_boot_state boot;
+	struct kvm_cpuid2 *cpuid; /* what this host's KVM supports */
+	bool tsc_deadline;
+};
+
+/* A PC's devices beside the UART, PCI and virtio. */
+struct board_devices {
+	struct rtc rtc;
+	struct acpi_pm pm;
+	struct i8042 kbd;
+};
+
+#endif
