@@ -30,6 +30,8 @@ DESTDIR ?=
 # What only one architecture's VMM has: its arch/ directory, its board
 # (vmm/board_<arch>.c) and the vmm/ files listed here.
 X86_ONLY := $(wildcard vmm/board_x86_64.c) firmware/acpi.c devices/acpi_pm.c \
+	vmm/gdb_run_control.c vmm/gdb_kvm.c vmm/gdb_commands.c vmm/vm_dump.c \
+	vmm/core_dump.c \
 	devices/i8042.c
 ARM64_ONLY := $(wildcard vmm/board_arm64.c)
 ifeq ($(ARCH),x86_64)

@@ -87,6 +87,16 @@ int board_platform_init(struct platform *p, const struct vm_config *cfg,
 			const struct guest_event_sink *events,
 			struct host_console *console);
 
+/*
+ * The routes KVM has by default for the in-kernel irqchip's pins, which a
+ * new routing table must keep: written to e (room for 64), counted. MSIs
+ * take GSIs from BOARD_FIRST_MSI_GSI up. An interrupt line's GSI as
+ * KVM_IRQ_LINE names it.
+ */
+struct kvm_irq_routing_entry;
+unsigned int board_irqchip_routes(struct kvm_irq_routing_entry *e);
+uint32_t board_irq_line(uint32_t gsi);
+
 /* The i-th virtio-mmio window and its interrupt: false past the last. */
 bool board_virtio_mmio_slot(unsigned int i, uint64_t *base, uint64_t *size,
 			    uint32_t *gsi);

@@ -36,6 +36,36 @@ bool board_virtio_mmio_slot(unsigned int i, uint64_t *base, uint64_t *size,
 	return true;
 }
 
+#define IOAPIC_PINS 24
+#define PIC_PINS 16
+
+unsigned int board_irqchip_routes(struct kvm_irq_routing_entry *e)
+{
+	unsigned int n = 0;
+
+	for (uint32_t pin = 0; pin < IOAPIC_PINS; pin++) {
+		if (pin < PIC_PINS && pin != 2)
+			e[n++] = (struct kvm_irq_routing_entry){
+				.gsi = pin,
+				.type = KVM_IRQ_ROUTING_IRQCHIP,
+				.u.irqchip = { pin < 8 ? KVM_IRQCHIP_PIC_MASTER :
+							 KVM_IRQCHIP_PIC_SLAVE,
+					       pin % 8 },
+			};
+		e[n++] = (struct kvm_irq_routing_entry){
+			.gsi = pin,
+			.type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = { KVM_IRQCHIP_IOAPIC, pin },
+		};
+	}
+	return n;
+}
+
+uint32_t board_irq_line(uint32_t gsi)
+{
+	return gsi;
+}
+
 unsigned int board_ram_regions(uint64_t mem_size, struct board_ram *r)
 {
 	struct x86_ram_region x[2];

@@ -13,6 +13,9 @@
 /* What kernels this board runs, for messages. */
 #define BOARD_GUEST_ARCH "x86-64"
 
+/* GSIs past the IOAPIC's pins are free for MSIs. */
+#define BOARD_FIRST_MSI_GSI 24
+
 /* A PC's state beside what every VM has. */
 struct board_state {
 	struct x86_boot_state boot;

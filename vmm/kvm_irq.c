@@ -7,41 +7,13 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "vmm/board.h"
 #include "vmm/hv.h"
 #include "vmm/log.h"
-
-#define IOAPIC_PINS 24
-#define PIC_PINS 16
 
 static struct kvm_irq_routing_entry *add_entry(struct kvm_irq *k)
 {
 	return &k->table->entries[k->table->nr++];
-}
-
-/* The routes KVM has by default, which a new table must keep. */
-static void add_irqchip_routes(struct kvm_irq *k)
-{
-	for (uint32_t pin = 0; pin < IOAPIC_PINS; pin++) {
-		struct kvm_irq_routing_entry *e;
-
-		if (pin < PIC_PINS && pin != 2) {
-			e = add_entry(k);
-			*e = (struct kvm_irq_routing_entry){
-				.gsi = pin,
-				.type = KVM_IRQ_ROUTING_IRQCHIP,
-				.u.irqchip = { pin < 8 ?
-						       KVM_IRQCHIP_PIC_MASTER :
-						       KVM_IRQCHIP_PIC_SLAVE,
-					       pin % 8 },
-			};
-		}
-		e = add_entry(k);
-		*e = (struct kvm_irq_routing_entry){
-			.gsi = pin,
-			.type = KVM_IRQ_ROUTING_IRQCHIP,
-			.u.irqchip = { KVM_IRQCHIP_IOAPIC, pin },
-		};
-	}
 }
 
 int kvm_irq_init(struct kvm_irq *k, int vm_fd)
@@ -54,7 +26,7 @@ int kvm_irq_init(struct kvm_irq *k, int vm_fd)
 					     sizeof(k->table->entries[0]));
 	if (!k->table)
 		return -ENOMEM;
-	add_irqchip_routes(k);
+	k->table->nr = board_irqchip_routes(k->table->entries);
 	return 0;
 }
 
@@ -83,7 +55,7 @@ int kvm_irq_msi_route(void *ctx, int *gsi, uint64_t addr, uint32_t data)
 
 	pthread_mutex_lock(&k->lock);
 	if (*gsi < 0) {
-		for (int g = KVM_IRQ_FIRST_MSI_GSI; g < KVM_IRQ_MAX_ROUTES;
+		for (int g = BOARD_FIRST_MSI_GSI; g < KVM_IRQ_MAX_ROUTES;
 		     g++) {
 			if (!k->used[g] && k->table->nr < KVM_IRQ_MAX_ROUTES) {
 				k->used[g] = true;
@@ -145,7 +117,8 @@ int kvm_irq_irqfd(void *ctx, int gsi, int fd, bool assign)
 void kvm_irq_set_line(void *ctx, uint32_t gsi, int level)
 {
 	struct kvm_irq *k = ctx;
-	struct kvm_irq_level irq = { .irq = gsi, .level = level };
+	struct kvm_irq_level irq = { .irq = board_irq_line(gsi),
+				     .level = level };
 
 	if (ioctl(k->vm_fd, KVM_IRQ_LINE, &irq) < 0)
 		log_guest("KVM_IRQ_LINE %u: %s", gsi, strerror(errno));

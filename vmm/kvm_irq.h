@@ -13,7 +13,6 @@
  * kestrel keeps it and re-commits it on every change.
  */
 #define KVM_IRQ_MAX_ROUTES 1024
-#define KVM_IRQ_FIRST_MSI_GSI 24
 
 struct kvm_irq {
 	int vm_fd;

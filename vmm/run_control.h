@@ -86,4 +86,10 @@ void run_control_debug_exit(struct vcpu *v);
 /* Wakes held vCPUs so they see the VM has stopped. */
 void run_control_wake_all(struct vm *vm);
 
+/*
+ * For gdb_run_control.c. Lock held: one more vCPU is held or gone. Kicks
+ * every vCPU but `except` out of KVM_RUN.
+ */
+void run_control_count_changed(struct run_control *rc);
+void run_control_kick_all(struct vm *vm, const struct vcpu *except);
 #endif
