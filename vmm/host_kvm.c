@@ -32,19 +32,30 @@ static const struct {
 	bool required;
 } caps[HOST_CAP_COUNT] = {
 	[HOST_CAP_IRQCHIP] = { KVM_CAP_IRQCHIP, "in-kernel irqchip", true },
+#if defined(__x86_64__)
 	[HOST_CAP_PIT2] = { KVM_CAP_PIT2, "in-kernel PIT", true },
+#endif
 	[HOST_CAP_IRQFD] = { KVM_CAP_IRQFD, "irqfd", true },
 	[HOST_CAP_IOEVENTFD] = { KVM_CAP_IOEVENTFD, "ioeventfd", true },
 	[HOST_CAP_IRQ_ROUTING] = { KVM_CAP_IRQ_ROUTING, "IRQ routing", true },
 	[HOST_CAP_USER_MEMORY] = { KVM_CAP_USER_MEMORY, "user memory", true },
+#if defined(__x86_64__)
 	[HOST_CAP_SET_TSS_ADDR] = { KVM_CAP_SET_TSS_ADDR, "TSS address", true },
 	[HOST_CAP_SET_IDENTITY_MAP_ADDR] = { KVM_CAP_SET_IDENTITY_MAP_ADDR,
 					     "identity map address", true },
 	[HOST_CAP_EXT_CPUID] = { KVM_CAP_EXT_CPUID, "CPUID", true },
+#endif
 	[HOST_CAP_IMMEDIATE_EXIT] = { KVM_CAP_IMMEDIATE_EXIT, "immediate exit",
 				      true },
+#if defined(__x86_64__)
 	[HOST_CAP_TSC_DEADLINE_TIMER] = { KVM_CAP_TSC_DEADLINE_TIMER,
 					  "TSC deadline timer", false },
+#elif defined(__aarch64__)
+	[HOST_CAP_ARM_PSCI_0_2] = { KVM_CAP_ARM_PSCI_0_2, "PSCI 0.2", true },
+	[HOST_CAP_ONE_REG] = { KVM_CAP_ONE_REG, "one-register access", true },
+	[HOST_CAP_DEVICE_CTRL] = { KVM_CAP_DEVICE_CTRL, "device control",
+				   true },
+#endif
 };
 
 static int real_open(void *ctx, const char *path)

@@ -27,16 +27,22 @@ enum host_kvm_vendor {
 /* The capabilities kestrel checks, in the order `kestrel check` lists them. */
 enum host_kvm_cap {
 	HOST_CAP_IRQCHIP,
-	HOST_CAP_PIT2,
 	HOST_CAP_IRQFD,
 	HOST_CAP_IOEVENTFD,
 	HOST_CAP_IRQ_ROUTING,
 	HOST_CAP_USER_MEMORY,
+	HOST_CAP_IMMEDIATE_EXIT,
+#if defined(__x86_64__)
+	HOST_CAP_PIT2,
 	HOST_CAP_SET_TSS_ADDR,
 	HOST_CAP_SET_IDENTITY_MAP_ADDR,
 	HOST_CAP_EXT_CPUID,
-	HOST_CAP_IMMEDIATE_EXIT,
 	HOST_CAP_TSC_DEADLINE_TIMER, /* optional: the LAPIC timer is used without */
+#elif defined(__aarch64__)
+	HOST_CAP_ARM_PSCI_0_2,
+	HOST_CAP_ONE_REG,
+	HOST_CAP_DEVICE_CTRL,
+#endif
 	HOST_CAP_COUNT,
 };
 

@@ -101,6 +101,7 @@ static const struct sandbox_rule vcpu_rules[] = {
 	/* where the vCPU is, for the no-sign-of-life report */
 	ALLOW_IOCTL(KVM_GET_REGS),
 	ALLOW_IOCTL(KVM_GET_SREGS),
+	ALLOW_IOCTL(KVM_GET_ONE_REG),
 	ALLOW_IOCTL(KVM_GET_MP_STATE),
 	ALLOW_IOCTL(KVM_IRQ_LINE),
 	ALLOW_IOCTL(KVM_IRQFD),
@@ -150,6 +151,7 @@ static const struct sandbox_rule device_rules[] = {
 	ALLOW_IOCTL(KVM_IRQ_LINE),
 	ALLOW_IOCTL(KVM_GET_REGS),
 	ALLOW_IOCTL(KVM_GET_SREGS),
+	ALLOW_IOCTL(KVM_GET_ONE_REG),
 	ALLOW_IOCTL(KVM_GET_MP_STATE),
 	/* realloc of large tables (the FUSE server's inodes) */
 	ALLOW(mremap),
@@ -269,7 +271,9 @@ static const struct sandbox_rule device_rules[] = {
 	 * --dump-on-panic's, created in the directory opened at start: the
 	 * held vCPUs' KERNEL_GS_BASE, the file sized and written sparsely.
 	 */
+#if defined(__x86_64__)
 	ALLOW_IOCTL_IF(SANDBOX_GDB | SANDBOX_DUMP, KVM_GET_MSRS),
+#endif
 	ALLOW_IF(SANDBOX_DUMP, pwrite64),
 	ALLOW_IF(SANDBOX_PANIC_DUMP, openat,
 		 MASKED(2, O_ACCMODE | O_CREAT | O_TRUNC | O_NOFOLLOW,
