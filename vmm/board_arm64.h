@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KESTREL_VMM_BOARD_ARM64_H
+#define KESTREL_VMM_BOARD_ARM64_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/arm64/fdt.h"
+#include "arch/arm64/image.h"
+#include "devices/pl031.h"
+
+/* What kernels this board runs, for messages. */
+#define BOARD_GUEST_ARCH "arm64"
+
+/* The GIC's SPIs routed by default (GSI n is SPI n); MSIs come after. */
+#define BOARD_NR_SPI_ROUTES 64
+#define BOARD_FIRST_MSI_GSI BOARD_NR_SPI_ROUTES
+
+/* The board's state beside what every VM has. */
+struct board_state {
+	struct arm64_boot_state boot;
+	char *cmdline; /* until the device tree takes it */
+	enum arm64_gic gic;
+	int gic_fd, its_fd; /* -1: none */
+};
+
+/* The board's devices beside the UART, PCI and virtio. */
+struct board_devices {
+	struct pl031 rtc;
+};
+
+#endif
