@@ -399,7 +399,10 @@ int arm64_load_kernel(const struct arm64_boot_input *in,
 	return ret;
 }
 
-/* Copies the word at s (bounded by end) into buf; -1 if it does not fit. */
+/*
+ * Copies the word at s into buf; -1 if it does not fit, or if end cuts it
+ * (a banner at the very end of the data is not a whole one).
+ */
 static int copy_word(const uint8_t *s, const uint8_t *end, char *buf,
 		     size_t buflen)
 {
@@ -407,7 +410,7 @@ static int copy_word(const uint8_t *s, const uint8_t *end, char *buf,
 
 	while (s + n < end && n + 1 < buflen && isgraph(s[n]))
 		n++;
-	if (!n || (s + n < end && isgraph(s[n])))
+	if (!n || s + n == end || isgraph(s[n]))
 		return -1;
 	memcpy(buf, s, n);
 	buf[n] = '\0';
