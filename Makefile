@@ -14,7 +14,11 @@ ifneq ($(ARCH),$(HOST_ARCH))
 CROSS_COMPILE ?= aarch64-linux-gnu-
 BUILD ?= build/$(ARCH)
 KESTREL ?= $(BUILD)/kestrel
+# Debian's libfdt-dev is not co-installable across architectures: the
+# cross build takes libfdt1:arm64's library with the host's headers.
+FDT_LIB := -l:libfdt.so.1
 endif
+FDT_LIB ?= -lfdt
 ifneq ($(filter default undefined,$(origin CC)),)
 CC := $(CROSS_COMPILE)gcc
 endif
@@ -23,7 +27,7 @@ BUILD ?= build
 KESTREL ?= kestrel
 KCFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread \
 	-I. -I$(BUILD)/firmware
-LDLIBS := -pthread -lm -laio -lslirp -lseccomp -lfdt -lz
+LDLIBS := -pthread -lm -laio -lslirp -lseccomp $(FDT_LIB) -lz
 PREFIX ?= /usr/local
 DESTDIR ?=
 
@@ -31,9 +35,9 @@ DESTDIR ?=
 # (vmm/board_<arch>.c) and the vmm/ files listed here.
 X86_ONLY := $(wildcard vmm/board_x86_64.c) firmware/acpi.c devices/acpi_pm.c \
 	vmm/gdb_run_control.c vmm/gdb_kvm.c vmm/gdb_commands.c vmm/vm_dump.c \
-	vmm/core_dump.c \
+	vmm/core_dump.c vmm/gdb_stub.c vmm/gdb_packet.c vmm/gdb_breakpoints.c \
 	devices/i8042.c
-ARM64_ONLY := $(wildcard vmm/board_arm64.c)
+ARM64_ONLY := $(wildcard vmm/board_arm64.c) vmm/debug_unsupported.c
 ifeq ($(ARCH),x86_64)
 ARCH_DIR := arch/x86
 ARCH_OUT := $(ARM64_ONLY)

@@ -159,6 +159,4 @@ void pl031_init(struct pl031 *rtc, struct irq_line irq, time_t (*now)(void))
 	rtc->irq = irq;
 	rtc->now = now ? now : host_now;
 	rtc->last_count = count(rtc);
-	/* No alarm until MR is written: MR 0 is the past, not a match. */
-	irq_set(&rtc->irq, 0);
 }

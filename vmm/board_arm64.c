@@ -249,8 +249,8 @@ static int write_fdt(struct vm *vm, const char **what)
 	for (unsigned int i = 0; i < vm->platform.nr_virtio &&
 				 vm->cfg->transport == TRANSPORT_MMIO;
 	     i++) {
-		uint64_t base, sz;
-		uint32_t gsi;
+		uint64_t base = 0, sz = 0;
+		uint32_t gsi = 0;
 
 		board_virtio_mmio_slot(i, &base, &sz, &gsi);
 		virtio[i] = (struct arm64_fdt_mmio_dev){ base, sz, gsi };

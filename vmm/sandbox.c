@@ -247,6 +247,13 @@ static int add_rules(scmp_filter_ctx ctx, const struct sandbox_table *t,
 				  r->name);
 			return -EINVAL;
 		}
+		/*
+		 * A negative number names a call this architecture does not
+		 * have (poll, epoll_wait on arm64): libc uses another there,
+		 * which has its own row.
+		 */
+		if (nr < 0)
+			continue;
 		for (; n < SANDBOX_MAX_ARGS && r->arg[n].op; n++) {
 			arg[n] = r->arg[n];
 			if (arg[n].datum_a == SANDBOX_OWN_PID)

@@ -115,6 +115,9 @@ static const struct sandbox_rule vcpu_rules[] = {
 	ALLOW(write),
 	/* a full non-blocking stdout (host_console.c) */
 	ALLOW(poll),
+#if defined(__aarch64__)
+	ALLOW(ppoll), /* poll, where there is no poll */
+#endif
 	/* glibc's last words on a corrupted heap */
 	ALLOW(writev, ARG(0, SCMP_CMP_EQ, 2)),
 	/*
@@ -136,6 +139,11 @@ static const struct sandbox_rule device_rules[] = {
 	ALLOW(epoll_wait),
 	ALLOW(epoll_ctl),
 	ALLOW(poll),
+#if defined(__aarch64__)
+	/* epoll_wait and poll, where there are none */
+	ALLOW(epoll_pwait),
+	ALLOW(ppoll),
+#endif
 	ALLOW(timerfd_settime),
 	ALLOW(read),
 	ALLOW(readv),

@@ -506,8 +506,10 @@ int vm_create(struct vm *vm)
 	err = run_control_init(&vm->rc);
 	if (err)
 		return kvm_fail("setting up run control", err);
+#ifdef KVM_GUESTDBG_BLOCKIRQ
 	err = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG2);
 	vm->rc.step_blocks_irqs = err > 0 && (err & KVM_GUESTDBG_BLOCKIRQ);
+#endif
 	err = vm_panic_dump_init(vm);
 	if (err)
 		return kvm_fail("setting up --dump-on-panic", err);

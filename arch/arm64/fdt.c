@@ -20,7 +20,6 @@ enum { PHANDLE_GIC = 1, PHANDLE_MSI, PHANDLE_APB_PCLK };
 /* A GIC interrupt specifier is <type number flags>. */
 #define GIC_SPI 0
 #define GIC_PPI 1
-#define IRQ_EDGE_RISING 1
 #define IRQ_LEVEL_HIGH 4
 #define IRQ_LEVEL_LOW 8
 #define GIC_MAINTENANCE_PPI 9
@@ -298,7 +297,8 @@ static void add_virtio(struct builder *b, const struct arm64_fdt_config *c)
 		begin(b, "virtio_mmio@%llx", (unsigned long long)d->base);
 		prop_str(b, "compatible", "virtio,mmio");
 		prop_reg(b, d->base, d->size);
-		prop_spi(b, d->spi, IRQ_EDGE_RISING);
+		/* kestrel drives the line's level (virtio-mmio's ISR). */
+		prop_spi(b, d->spi, IRQ_LEVEL_HIGH);
 		prop_empty(b, "dma-coherent");
 		end(b);
 	}

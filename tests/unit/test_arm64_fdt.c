@@ -14,7 +14,6 @@
 #define GIC_PPI 1
 #define LEVEL_HIGH 4
 #define LEVEL_LOW 8
-#define EDGE_RISING 1
 #define PHANDLE_NONE 0
 
 /* KVM's default MPIDRs: Aff0 0..15, then Aff1 counts on. */
@@ -281,7 +280,7 @@ static void check_virtio(const void *fdt, const struct arm64_fdt_config *c)
 		expect_compatible(fdt, path, "virtio,mmio");
 		EXPECT_REG(fdt, path, c->virtio[i].base, c->virtio[i].size);
 		EXPECT_CELLS(fdt, path, "interrupts", GIC_SPI, c->virtio[i].spi,
-			     EDGE_RISING);
+			     LEVEL_HIGH);
 		assert_true(has_prop(fdt, path, "dma-coherent"));
 	}
 	fdt_for_each_subnode(off, fdt, 0)
