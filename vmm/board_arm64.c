@@ -24,7 +24,7 @@
 #define NR_IRQS 256 /* SGIs, PPIs and SPIs the vGIC has: a multiple of 32 */
 #define UART_CLOCK_HZ 1843200
 
-#define CORE_REG(x)                                              \
+#define CORE_REG(x)                                            \
 	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
 	 (offsetof(struct kvm_regs, x) / sizeof(uint32_t)))
 #define MPIDR_EL1 ARM64_SYS_REG(3, 0, 0, 0, 5)
@@ -69,8 +69,9 @@ unsigned int board_ram_regions(uint64_t mem_size, struct board_ram *r)
  */
 const char *board_cmdline(const struct vm_config *cfg)
 {
-	return cfg->console == CONSOLE_VIRTIO ? "console=hvc0 earlycon panic=-1" :
-						"console=ttyS0 earlycon panic=-1";
+	return cfg->console == CONSOLE_VIRTIO ?
+		       "console=hvc0 earlycon panic=-1" :
+		       "console=ttyS0 earlycon panic=-1";
 }
 
 int board_kernel_release(const uint8_t *kernel, size_t len, char *buf,
@@ -246,8 +247,8 @@ static int write_fdt(struct vm *vm, const char **what)
 			return e;
 		}
 	}
-	for (unsigned int i = 0; i < vm->platform.nr_virtio &&
-				 vm->cfg->transport == TRANSPORT_MMIO;
+	for (unsigned int i = 0;
+	     i < vm->platform.nr_virtio && vm->cfg->transport == TRANSPORT_MMIO;
 	     i++) {
 		uint64_t base = 0, sz = 0;
 		uint32_t gsi = 0;
@@ -274,8 +275,7 @@ static int write_fdt(struct vm *vm, const char **what)
 	c.uart_clock_hz = UART_CLOCK_HZ;
 	*what = "building the device tree";
 	blob = gm_ptr(&vm->mem, b->boot.dtb_addr, FDT_MAX);
-	size = blob ? arm64_fdt_build(&c, blob, FDT_MAX, err, sizeof(err)) :
-		      -1;
+	size = blob ? arm64_fdt_build(&c, blob, FDT_MAX, err, sizeof(err)) : -1;
 	free(mpidr);
 	if (size < 0) {
 		log_error("device tree: %s", blob ? err : "no room in RAM");
@@ -374,10 +374,9 @@ int board_platform_init(struct platform *p, const struct vm_config *cfg,
 	(void)cfg;
 	(void)pio;
 	(void)events;
-	platform_uart_init(p,
-			   (struct irq_line){ hv->set_irq, hv->ctx,
-					      ARM64_UART_SPI },
-			   console);
+	platform_uart_init(
+		p, (struct irq_line){ hv->set_irq, hv->ctx, ARM64_UART_SPI },
+		console);
 	pl031_init(&d->rtc,
 		   (struct irq_line){ hv->set_irq, hv->ctx, ARM64_RTC_SPI },
 		   NULL);
@@ -396,3 +395,8 @@ int board_platform_init(struct platform *p, const struct vm_config *cfg,
 	}
 	return 0;
 }
+
+/* The device tree's PCI interrupt-map says what devices/pci.c does. */
+_Static_assert(ARM64_PCI_INTX_SPI == PCI_INTX_GSI_BASE &&
+		       ARM64_PCI_INTX_LINES == PCI_INTX_GSIS,
+	       "PCI INTx lines");

@@ -12,6 +12,9 @@
 /* What kernels this board runs, for messages. */
 #define BOARD_GUEST_ARCH "arm64"
 
+/* The ITS translates an MSI by its requester ID. */
+#define BOARD_MSI_DEVID true
+
 /* The GIC's SPIs routed by default (GSI n is SPI n); MSIs come after. */
 #define BOARD_NR_SPI_ROUTES 64
 #define BOARD_FIRST_MSI_GSI BOARD_NR_SPI_ROUTES

@@ -48,8 +48,9 @@ unsigned int board_irqchip_routes(struct kvm_irq_routing_entry *e)
 			e[n++] = (struct kvm_irq_routing_entry){
 				.gsi = pin,
 				.type = KVM_IRQ_ROUTING_IRQCHIP,
-				.u.irqchip = { pin < 8 ? KVM_IRQCHIP_PIC_MASTER :
-							 KVM_IRQCHIP_PIC_SLAVE,
+				.u.irqchip = { pin < 8 ?
+						       KVM_IRQCHIP_PIC_MASTER :
+						       KVM_IRQCHIP_PIC_SLAVE,
 					       pin % 8 },
 			};
 		e[n++] = (struct kvm_irq_routing_entry){
@@ -215,10 +216,9 @@ int board_platform_init(struct platform *p, const struct vm_config *cfg,
 	struct board_devices *d = &p->board;
 
 	(void)cfg;
-	platform_uart_init(p,
-			   (struct irq_line){ hv->set_irq, hv->ctx,
-					      SERIAL_COM1_IRQ },
-			   console);
+	platform_uart_init(
+		p, (struct irq_line){ hv->set_irq, hv->ctx, SERIAL_COM1_IRQ },
+		console);
 	rtc_init(&d->rtc, NULL);
 	d->pm.events = *events;
 	d->kbd.events = *events;
@@ -227,8 +227,8 @@ int board_platform_init(struct platform *p, const struct vm_config *cfg,
 	if (iobus_register(pio, SERIAL_COM1_PORT, SERIAL_NR_PORTS,
 			   &serial_io_ops, &p->com1) ||
 	    iobus_register(pio, RTC_PORT, RTC_NR_PORTS, &rtc_io_ops, &d->rtc) ||
-	    iobus_register(pio, ACPI_PM_PORT, ACPI_PM_NR_PORTS,
-			   &acpi_pm_io_ops, &d->pm) ||
+	    iobus_register(pio, ACPI_PM_PORT, ACPI_PM_NR_PORTS, &acpi_pm_io_ops,
+			   &d->pm) ||
 	    iobus_register(pio, I8042_COMMAND_PORT, 1, &i8042_io_ops,
 			   &d->kbd) ||
 	    iobus_register(pio, PCI_CONF1_PORT, PCI_CONF1_PORTS,

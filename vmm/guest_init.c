@@ -177,7 +177,8 @@ int guest_init_build(const struct vm_config *cfg, const uint8_t *kernel,
 	int ret = -1;
 
 	*out = (struct cpio){ 0 };
-	if (board_kernel_release(kernel, kernel_len, release, sizeof(release))) {
+	if (board_kernel_release(kernel, kernel_len, release,
+				 sizeof(release))) {
 		fail(err, errlen,
 		     "cannot tell which Linux release the kernel is, to find its modules");
 		return -1;

@@ -30,8 +30,13 @@ struct hv {
 	void *ctx;
 	/* Guest writes matching io signal io->fd instead of exiting. */
 	int (*ioeventfd)(void *ctx, const struct hv_ioeventfd *io, bool assign);
-	/* Routes GSI *gsi (allocated when < 0) to the MSI (addr, data). */
-	int (*msi_route)(void *ctx, int *gsi, uint64_t addr, uint32_t data);
+	/*
+	 * Routes GSI *gsi (allocated when < 0) to the MSI (addr, data) of
+	 * the PCI function devid (bus << 8 | devfn), which an arm64 ITS
+	 * needs to translate it.
+	 */
+	int (*msi_route)(void *ctx, int *gsi, uint64_t addr, uint32_t data,
+			 uint32_t devid);
 	void (*msi_route_free)(void *ctx, int gsi);
 	/* Signalling fd raises GSI gsi. */
 	int (*irqfd)(void *ctx, int gsi, int fd, bool assign);

@@ -47,7 +47,8 @@ static struct kvm_irq_routing_entry *find_msi(struct kvm_irq *k, int gsi)
 	return NULL;
 }
 
-int kvm_irq_msi_route(void *ctx, int *gsi, uint64_t addr, uint32_t data)
+int kvm_irq_msi_route(void *ctx, int *gsi, uint64_t addr, uint32_t data,
+		      uint32_t devid)
 {
 	struct kvm_irq *k = ctx;
 	struct kvm_irq_routing_entry *e = NULL;
@@ -55,8 +56,7 @@ int kvm_irq_msi_route(void *ctx, int *gsi, uint64_t addr, uint32_t data)
 
 	pthread_mutex_lock(&k->lock);
 	if (*gsi < 0) {
-		for (int g = BOARD_FIRST_MSI_GSI; g < KVM_IRQ_MAX_ROUTES;
-		     g++) {
+		for (int g = BOARD_FIRST_MSI_GSI; g < KVM_IRQ_MAX_ROUTES; g++) {
 			if (!k->used[g] && k->table->nr < KVM_IRQ_MAX_ROUTES) {
 				k->used[g] = true;
 				*gsi = g;
@@ -80,6 +80,10 @@ int kvm_irq_msi_route(void *ctx, int *gsi, uint64_t addr, uint32_t data)
 	e->u.msi.address_lo = (uint32_t)addr;
 	e->u.msi.address_hi = (uint32_t)(addr >> 32);
 	e->u.msi.data = data;
+	if (BOARD_MSI_DEVID) {
+		e->flags = KVM_MSI_VALID_DEVID;
+		e->u.msi.devid = devid;
+	}
 	if (ioctl(k->vm_fd, KVM_SET_GSI_ROUTING, k->table) < 0)
 		ret = -errno;
 out:

@@ -24,7 +24,8 @@ struct kvm_irq {
 int kvm_irq_init(struct kvm_irq *k, int vm_fd);
 void kvm_irq_destroy(struct kvm_irq *k);
 
-int kvm_irq_msi_route(void *ctx, int *gsi, uint64_t addr, uint32_t data);
+int kvm_irq_msi_route(void *ctx, int *gsi, uint64_t addr, uint32_t data,
+		      uint32_t devid);
 void kvm_irq_msi_route_free(void *ctx, int gsi);
 int kvm_irq_irqfd(void *ctx, int gsi, int fd, bool assign);
 void kvm_irq_set_line(void *ctx, uint32_t gsi, int level);

@@ -274,7 +274,7 @@ static const struct sandbox_rule device_rules[] = {
 	ALLOW_IOCTL_IF(SANDBOX_GDB, KVM_SET_REGS),
 	ALLOW_IOCTL_IF(SANDBOX_GDB, KVM_SET_SREGS),
 
-	/*
+/*
 	 * Dumps (vm_dump.c, core_dump.c) into a file a client sent or
 	 * --dump-on-panic's, created in the directory opened at start: the
 	 * held vCPUs' KERNEL_GS_BASE, the file sized and written sparsely.

@@ -269,7 +269,8 @@ static void report_no_sign_of_life(double seconds, bool stopped)
 			"" :
 			"; kestrel keeps it running until --timeout, Ctrl-A x or a signal");
 	log_error(
-		"this usually means the kernel cannot run on this host's KVM (see 'kestrel check') or is not an " BOARD_GUEST_ARCH " Linux kernel; where the vCPUs are:");
+		"this usually means the kernel cannot run on this host's KVM (see 'kestrel check') or is not an " BOARD_GUEST_ARCH
+		" Linux kernel; where the vCPUs are:");
 }
 
 static void on_liveness(struct ev_source *src, uint32_t events)
@@ -534,8 +535,8 @@ int vm_create(struct vm *vm)
 	err = board_vm_finish(vm, &what);
 	if (err)
 		return kvm_fail(what, err);
-	if (setup_signals_and_timeout(vm) ||
-	    start_gdb(vm) || vm_control_init(vm))
+	if (setup_signals_and_timeout(vm) || start_gdb(vm) ||
+	    vm_control_init(vm))
 		return -1;
 	return 0;
 }

@@ -306,7 +306,7 @@ static void add_virtio(struct builder *b, const struct arm64_fdt_config *c)
 
 /*
  * INTx of every slot on bus 0, swizzled as a PCI-to-PCI bridge would: pin
- * p (0 for INTA) of slot s raises line (s + p) % 4. The mask keeps the
+ * p (0 for INTA) of slot s raises line (s + p) % 8. The mask keeps the
  * whole device number, so each of the 32 x 4 entries matches exactly one
  * slot and pin.
  */
@@ -334,7 +334,8 @@ static void add_pci_intx(struct builder *b)
 				0,
 				0,
 				GIC_SPI,
-				ARM64_PCI_INTX_SPI + (slot + pin) % PCI_PINS,
+				ARM64_PCI_INTX_SPI +
+					(slot + pin) % ARM64_PCI_INTX_LINES,
 				IRQ_LEVEL_HIGH,
 			};
 

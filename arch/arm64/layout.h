@@ -50,8 +50,10 @@
  */
 #define ARM64_UART_SPI 1
 #define ARM64_RTC_SPI 2
-#define ARM64_PCI_INTX_SPI 3 /* INTA..INTD: 3..6 */
-#define ARM64_VIRTIO_MMIO_SPI 16 /* the i-th device: 16 + i */
+/* INTx of slot s, pin p (0: INTA): 16 + (s + p) % 8, as devices/pci.c has it */
+#define ARM64_PCI_INTX_SPI 16
+#define ARM64_PCI_INTX_LINES 8
+#define ARM64_VIRTIO_MMIO_SPI 32 /* the i-th device: 32 + i */
 #define ARM64_GIC_V2M_SPI_BASE 64
 #define ARM64_GIC_V2M_SPI_COUNT 64
 

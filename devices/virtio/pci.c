@@ -78,7 +78,7 @@ static void update_vector(struct virtio_pci *vp, unsigned int v)
 			hv->ctx, &vec->gsi,
 			pci_get_u32(vec->entry) |
 				(uint64_t)pci_get_u32(vec->entry + 4) << 32,
-			pci_get_u32(vec->entry + 8));
+			pci_get_u32(vec->entry + 8), vp->pci.slot << 3);
 		if (err) {
 			log_warn("%s: no MSI route: %s", vp->vdev->ops->name,
 				 strerror(-err));
@@ -118,7 +118,7 @@ static void msix_table_write(struct virtio_pci *vp, uint64_t off,
 			      pci_get_u32(vec->entry) |
 				      (uint64_t)pci_get_u32(vec->entry + 4)
 					      << 32,
-			      pci_get_u32(vec->entry + 8));
+			      pci_get_u32(vec->entry + 8), vp->pci.slot << 3);
 	}
 	update_vector(vp, v);
 }

@@ -40,7 +40,8 @@ static int stub_ioeventfd(void *ctx, const struct hv_ioeventfd *io, bool assign)
 	return 0;
 }
 
-static int stub_msi_route(void *ctx, int *gsi, uint64_t addr, uint32_t data)
+static int stub_msi_route(void *ctx, int *gsi, uint64_t addr, uint32_t data,
+			  uint32_t devid)
 {
 	/* Atomic: the racing targets route from several threads. */
 	static atomic_int next_gsi = 24;
@@ -48,6 +49,7 @@ static int stub_msi_route(void *ctx, int *gsi, uint64_t addr, uint32_t data)
 	(void)ctx;
 	(void)addr;
 	(void)data;
+	(void)devid;
 	if (*gsi < 0)
 		*gsi = atomic_fetch_add(&next_gsi, 1);
 	return 0;

@@ -69,7 +69,8 @@ static int fd_ioeventfd(void *ctx, const struct hv_ioeventfd *io, bool assign)
 	return 0;
 }
 
-static int fd_msi_route(void *ctx, int *gsi, uint64_t addr, uint32_t data)
+static int fd_msi_route(void *ctx, int *gsi, uint64_t addr, uint32_t data,
+			uint32_t devid)
 {
 	(void)ctx, (void)gsi, (void)addr, (void)data;
 	return 0;

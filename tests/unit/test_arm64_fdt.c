@@ -553,17 +553,17 @@ static void test_pci_interrupt_map(void **state)
 	assert_int_equal(len, 32 * 4 * 10 * 4);
 	assert_int_equal(map_lookup(fdt, 0, 1, irq), 128);
 
-	/* Slot 5 INTC (pin 3): (5 + 2) % 4 = line 3, the last SPI. */
+	/* Slot 5 INTC (pin 3): (5 + 2) % 8 = line 7, the last SPI. */
 	map_lookup(fdt, 5, 3, irq);
 	assert_int_equal(irq[0], GIC_SPI);
-	assert_int_equal(irq[1], ARM64_PCI_INTX_SPI + 3);
+	assert_int_equal(irq[1], ARM64_PCI_INTX_SPI + 7);
 	assert_int_equal(irq[2], LEVEL_HIGH);
 	/* Every slot and pin lands on one of the 4 lines, swizzled. */
 	for (uint32_t slot = 0; slot < 32; slot++) {
 		for (uint32_t pin = 1; pin <= 4; pin++) {
 			map_lookup(fdt, slot, pin, irq);
 			assert_int_equal(irq[1], ARM64_PCI_INTX_SPI +
-							 (slot + pin - 1) % 4);
+							 (slot + pin - 1) % 8);
 		}
 	}
 
@@ -571,7 +571,7 @@ static void test_pci_interrupt_map(void **state)
 	c.gic = ARM64_GICV2;
 	fdt = build(&c);
 	map_lookup(fdt, 31, 4, irq);
-	assert_int_equal(irq[1], ARM64_PCI_INTX_SPI + (31 + 3) % 4);
+	assert_int_equal(irq[1], ARM64_PCI_INTX_SPI + (31 + 3) % 8);
 }
 
 static void test_aff3_cpus(void **state)

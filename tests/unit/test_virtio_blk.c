@@ -75,7 +75,8 @@ static int fake_ioeventfd(void *ctx, const struct hv_ioeventfd *io, bool assign)
 	return 0;
 }
 
-static int fake_msi_route(void *ctx, int *gsi, uint64_t addr, uint32_t data)
+static int fake_msi_route(void *ctx, int *gsi, uint64_t addr, uint32_t data,
+			  uint32_t devid)
 {
 	return 0;
 }
