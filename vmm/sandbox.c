@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "vmm/exit_status.h"
@@ -100,6 +101,21 @@ static void put_uint(char *buf, size_t size, size_t *len, unsigned int v)
 		buf[(*len)++] = digits[--n];
 }
 
+/* The first two arguments of the call SIGSYS stopped (fd and request). */
+static void call_args(const void *uc, unsigned long long *a0,
+		      unsigned long long *a1)
+{
+	const ucontext_t *u = uc;
+
+#if defined(__x86_64__)
+	*a0 = (unsigned long long)u->uc_mcontext.gregs[REG_RDI];
+	*a1 = (unsigned long long)u->uc_mcontext.gregs[REG_RSI];
+#elif defined(__aarch64__)
+	*a0 = u->uc_mcontext.regs[0];
+	*a1 = u->uc_mcontext.regs[1];
+#endif
+}
+
 /*
  * Runs on the thread that made the call, which is stopped there: one line,
  * then the whole process goes. Only calls every list allows: write,
@@ -113,7 +129,6 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 	size_t len = 0;
 
 	(void)sig;
-	(void)uc;
 	if (atomic_flag_test_and_set(&reporting))
 		for (;;)
 			; /* another thread is reporting, and will exit */
@@ -131,6 +146,16 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 					     "of another ABI");
 	put_str(line, sizeof(line), &len, " (nr ");
 	put_uint(line, sizeof(line), &len, nr);
+	if (name && !strcmp(name, "ioctl")) {
+		/* Which of an fd's many requests was refused. */
+		unsigned long long fd, request;
+
+		call_args(uc, &fd, &request);
+		put_str(line, sizeof(line), &len, ", fd ");
+		put_uint(line, sizeof(line), &len, (unsigned int)fd);
+		put_str(line, sizeof(line), &len, ", request ");
+		put_uint(line, sizeof(line), &len, (unsigned int)request);
+	}
 	put_str(line, sizeof(line), &len,
 		"); rerun with --no-sandbox to debug\n");
 	if (write(STDERR_FILENO, line, len) < 0) {

@@ -56,7 +56,8 @@
  * malloc, free and thread exit, never executable (guest RAM and kvm_run
  * are mapped before any filter); the clock where the vDSO falls back to
  * the kernel; signal return; exits; and the terminal restored (stdin's
- * TCSETS) by whichever thread ends kestrel.
+ * TCSETS, and the TCGETS with which glibc's tcsetattr may check what the
+ * kernel took) by whichever thread ends kestrel.
  */
 static const struct sandbox_rule common_rules[] = {
 	ALLOW(futex),
@@ -73,6 +74,7 @@ static const struct sandbox_rule common_rules[] = {
 	ALLOW(exit),
 	ALLOW(exit_group),
 	ALLOW(ioctl, ARG(0, SCMP_CMP_EQ, 0), IOCTL(TCSETS)),
+	ALLOW(ioctl, ARG(0, SCMP_CMP_EQ, 0), IOCTL(TCGETS)),
 	/*
 	 * Signals only to kestrel's own threads: the vCPU kick (vcpu.c), and
 	 * the fatal ones a crashing thread raises again to die of (main.c's
