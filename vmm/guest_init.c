@@ -137,7 +137,14 @@ static int find_modules(const struct vm_config *cfg, const char *release,
 		names[n++] = "virtio_blk";
 	if (cfg->nr_nets)
 		names[n++] = "virtio_net";
-	snprintf(dir, sizeof(dir), "/lib/modules/%s", release);
+	/*
+	 * The root's own modules first: a root built for another kernel or
+	 * architecture (an arm64 tree on an arm64 lane) carries them; then
+	 * this host's.
+	 */
+	snprintf(dir, sizeof(dir), "%s/lib/modules/%s", cfg->rootfs, release);
+	if (access(dir, F_OK) != 0)
+		snprintf(dir, sizeof(dir), "/lib/modules/%s", release);
 	return kmod_resolve(dir, names, n, mods, err, errlen);
 }
 
