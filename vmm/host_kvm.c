@@ -15,6 +15,13 @@
 
 #define ROOT_ENV "KESTREL_TEST_HOST_ROOT"
 #define NESTED_HINT "or inside a nested host (tests/nested/run.sh)"
+#if defined(__aarch64__)
+#define NO_KVM_HINT \
+	"boot this host's kernel at EL2 (KVM needs the virtualization extensions), " NESTED_HINT
+#else
+#define NO_KVM_HINT \
+	"enable virtualization (VT-x or AMD-V) in the firmware and load kvm_intel or kvm_amd, " NESTED_HINT
+#endif
 
 static const struct {
 	const char *module;
@@ -247,10 +254,8 @@ int host_kvm_verdict(const struct host_kvm *h, const char *kernel, char *why,
 	char gbuf[16];
 
 	if (!h->dev_present) {
-		snprintf(
-			why, len,
-			"no %s on this host: enable virtualization (VT-x or AMD-V) in the firmware and load kvm_intel or kvm_amd, " NESTED_HINT,
-			h->dev_path);
+		snprintf(why, len, "no %s on this host: " NO_KVM_HINT,
+			 h->dev_path);
 		return -1;
 	}
 	if (h->vendor == HOST_KVM_PVM) {
@@ -294,6 +299,11 @@ int host_kvm_verdict(const struct host_kvm *h, const char *kernel, char *why,
 			return -1;
 		}
 	}
+#if defined(__aarch64__)
+	/* Every arm64 KVM runs standard guests: there is no PVM there. */
+	snprintf(why, len, "this host's KVM (arm64) can run standard guests");
+	return 0;
+#endif
 	if (h->vendor == HOST_KVM_UNKNOWN)
 		snprintf(
 			why, len,
