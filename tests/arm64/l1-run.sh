@@ -12,6 +12,9 @@ shift
 # busybox's timeout: no -k or --preserve-status; it passes the program's
 # own status through, and ABRT leaves a core of a hung kestrel.
 GUARD="timeout -s ABRT ${KESTREL_GUARD_S:-330}"
+# A guest here boots in well under a minute; one that has not finished in
+# 2 minutes is stuck, and waiting 4 (lib.sh's default) only slows the lane.
+VM_TIMEOUT=${VM_TIMEOUT:-120}
 for f in "$HERE"/t-*.sh; do
 	. "$f"
 done

@@ -79,7 +79,7 @@ check_timeout_exits_124() {
 # the tree (and the nested host's /lib/modules), the command's status.
 l1_rootfs_command_status() {
 	status=0
-	$GUARD "$KESTREL" run --timeout 240 -k "$KERNEL" --rootfs "$ROOTFS" -- \
+	$GUARD "$KESTREL" run --timeout "$VM_TIMEOUT" -k "$KERNEL" --rootfs "$ROOTFS" -- \
 		sh -c 'echo ROOTFS-UNAME=$(uname -r); echo to-stderr >&2; exit 7' \
 		</dev/null >"$T/out" 2>"$T/err" || status=$?
 }

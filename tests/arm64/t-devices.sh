@@ -79,7 +79,7 @@ check_net_user_dhcp_and_fetch() {
 l1_virtio_console_hvc0() {
 	status=0
 	printf 'typed-into-hvc0\n' | $GUARD "$KESTREL" run -k "$KERNEL" -i "$INITRD" \
-		--timeout 240 --console virtio \
+		--timeout "$VM_TIMEOUT" --console virtio \
 		-a "$(guest_cmd 'echo CONSOLES=$(cut -d" " -f1 /proc/consoles | tr "\n" ,);
 			echo TTY=$(readlink /proc/self/fd/0); read -r l; echo GOT=$l')" \
 		>"$T/out" 2>"$T/err" || status=$?
