@@ -48,7 +48,9 @@ else
 	else
 		make -s -C "$top" --no-print-directory ARCH=arm64 >&2 ||
 			{ echo "arm64: make ARCH=arm64 failed: no arm64 kestrel to test" >&2; exit 1; }
+		# On an arm64 host, make's native build is ./kestrel.
 		built=$top/build/arm64/kestrel
+		[ "$(uname -m)" = aarch64 ] && built=$top/kestrel
 	fi
 	file -L "$built" 2>/dev/null | grep -q 'ARM aarch64' ||
 		{ echo "arm64: $built is not an arm64 program" >&2; exit 1; }
