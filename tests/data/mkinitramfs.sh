@@ -5,11 +5,19 @@
 #
 # usage: mkinitramfs.sh -o OUT -i INIT [-k KVER] [-m MODULE]... [-f SRC:DEST]...
 #                       [-b BINARY]...   (a dynamic binary and its libraries)
+#                       [-B BUSYBOX] [-M ROOT]
+#   -B  the static busybox to use (default: this host's); it may be another
+#       architecture's (the arm64 lane's), whose applets are read from the
+#       binary rather than by running it
+#   -M  take the modules from ROOT/lib/modules/KVER (an unpacked foreign
+#       kernel package) rather than from /lib/modules/KVER
 set -eu
 
-out= init= kver= mods= files= bins=
-while getopts o:i:k:m:f:b: opt; do
+out= init= kver= mods= files= bins= busybox= modroot=
+while getopts o:i:k:m:f:b:B:M: opt; do
 	case $opt in
+	B) busybox=$OPTARG ;;
+	M) modroot=$OPTARG ;;
 	o) out=$OPTARG ;;
 	i) init=$OPTARG ;;
 	k) kver=$OPTARG ;;
@@ -21,16 +29,35 @@ while getopts o:i:k:m:f:b: opt; do
 done
 [ -n "$out" ] && [ -n "$init" ] || { echo "usage: $0 -o OUT -i INIT [-k KVER] [-m MOD]... [-f SRC:DEST]..." >&2; exit 2; }
 
-busybox=$(command -v busybox || true)
-[ -x /bin/busybox ] && busybox=/bin/busybox
+if [ -z "$busybox" ]; then
+	busybox=$(command -v busybox || true)
+	[ -x /bin/busybox ] && busybox=/bin/busybox
+fi
 file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
 	{ echo "mkinitramfs: a static busybox is needed (Debian package busybox-static)" >&2; exit 1; }
+
+# busybox_applets BUSYBOX: its applets, one a line. A busybox this host
+# cannot run (another architecture's) lists them in its table of names:
+# NUL-separated and sorted, so it starts "[", "[[" and ends at an empty one.
+busybox_applets() {
+	if "$1" --list 2>/dev/null; then
+		return 0
+	fi
+	tr '\0' '\n' <"$1" | awk '
+		p && $0 == "" { exit }
+		p { print }
+		!p && prev == "[" && $0 == "[[" { p = 1; print prev; print }
+		{ prev = $0 }'
+}
+applets=$(busybox_applets "$busybox")
+echo "$applets" | grep -qx sh && echo "$applets" | grep -qx mount ||
+	{ echo "mkinitramfs: cannot tell the applets of $busybox" >&2; exit 1; }
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/mnt" "$root/etc" "$root/lib/modules"
 cp "$busybox" "$root/bin/busybox"
-for app in $("$busybox" --list); do
+for app in $applets; do
 	[ "$app" = busybox ] || ln -s busybox "$root/bin/$app"
 done
 ln -s bin "$root/sbin"
@@ -41,7 +68,7 @@ chmod 755 "$root/init"
 # module always follows what it needs) into one ordered, duplicate-free list.
 if [ -n "$mods" ]; then
 	[ -n "$kver" ] || { echo "mkinitramfs: -m needs -k KVER" >&2; exit 2; }
-	mdir=/lib/modules/$kver
+	mdir=$modroot/lib/modules/$kver
 	[ -f "$mdir/modules.dep" ] || { echo "mkinitramfs: no $mdir/modules.dep" >&2; exit 1; }
 	order=$(awk -v want="$mods" '
 		function base(p) { sub(/.*\//, "", p); sub(/\.ko.*$/, "", p); gsub(/-/, "_", p); return p }

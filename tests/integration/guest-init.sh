@@ -14,8 +14,10 @@ fi
 # to give init; take /dev/hvc0 now that the driver is loaded.
 case " $(cat /proc/cmdline) " in
 *" console=hvc0 "*)
+	# Its node can be there a moment before it opens (ENODEV, seen with
+	# the arm64 nested host's own virtio console): wait for an open.
 	i=0
-	while [ ! -c /dev/hvc0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	until { : >/dev/hvc0; } 2>/dev/null || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
 	exec </dev/hvc0 >/dev/hvc0 2>&1
 	;;
 esac
