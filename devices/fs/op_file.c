@@ -4,6 +4,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "devices/fs/host_open.h"
@@ -155,6 +158,39 @@ uint32_t op_create(struct request *r, struct passthrough *pt)
 	return reply(r, 0, &out, sizeof(out));
 }
 
+/*
+ * preadv or pwritev until all of iov is done, the file ends (a read of 0)
+ * or an error. Network file systems (9p, NFS, a FUSE mount) may move fewer
+ * bytes than asked at any offset; the guest's FUSE driver takes a short
+ * read for the end of the file and a short write for a failed one, so
+ * kestrel must not hand either on. Returns the bytes moved, or -1 with
+ * errno when nothing was.
+ */
+static ssize_t full_rw(int fd, struct iovec *iov, int nr, off_t off, bool write)
+{
+	ssize_t done = 0, n;
+
+	while (nr > 0) {
+		n = write ? pwritev(fd, iov, nr, off + done) :
+			    preadv(fd, iov, nr, off + done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return done ? done : n;
+		done += n;
+		while (nr > 0 && (size_t)n >= iov->iov_len) {
+			n -= (ssize_t)iov->iov_len;
+			iov++;
+			nr--;
+		}
+		if (nr > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + n;
+			iov->iov_len -= (size_t)n;
+		}
+	}
+	return done;
+}
+
 uint32_t op_read(struct request *r, struct passthrough *pt)
 {
 	const struct fuse_read_in *in = (const void *)r->arg;
@@ -179,7 +215,8 @@ uint32_t op_read(struct request *r, struct passthrough *pt)
 			       PT_MAX_IOV);
 		if (nr < 0)
 			return reply_err(r, EINVAL);
-		n = preadv(r->handle->fd, pt->io, nr, (off_t)in->offset);
+		n = full_rw(r->handle->fd, pt->io, nr, (off_t)in->offset,
+			    false);
 		if (n < 0)
 			return reply_errno(r);
 	}
@@ -204,7 +241,7 @@ uint32_t op_write(struct request *r, struct passthrough *pt)
 			       PT_MAX_IOV);
 		if (nr < 0)
 			return reply_err(r, EINVAL);
-		n = pwritev(r->handle->fd, pt->io, nr, (off_t)in->offset);
+		n = full_rw(r->handle->fd, pt->io, nr, (off_t)in->offset, true);
 		if (n < 0)
 			return reply_errno(r);
 	}
