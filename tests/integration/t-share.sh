@@ -130,3 +130,24 @@ test_share_host_root_readonly() {
 	[ "$(out_value BBSUM)" = "$want_sum" ] || fail "busybox read differs"
 	[ -n "$(out_value LIBLINK)" ] || fail "no symlink text for /lib or /lib64"
 }
+
+# A share on a file system that moves data in parts: nested, $T is on the
+# nested host's 9p mount of the checkout, whose reads and writes stop at
+# its msize (about 500 KB). Every byte must still cross, both ways.
+test_share_on_9p_moves_whole_files() {
+	mkdir -p "$T/share"
+	head -c 2500000 /dev/urandom >"$T/share/from-host"
+	vm --share "$T/share" -- '
+		mount -t virtiofs share0 /mnt || echo MOUNT=failed
+		echo READSUM=$(sha256sum </mnt/from-host | cut -d" " -f1)
+		head -c 2500000 /dev/urandom >/tmp/p && cp /tmp/p /mnt/from-guest &&
+			echo PAYSUM=$(sha256sum </tmp/p | cut -d" " -f1)
+		umount /mnt && echo UMOUNT=ok'
+	expect_status 0
+	expect_no_out 'MOUNT=failed'
+	[ "$(out_value UMOUNT)" = ok ] || fail "umount failed"
+	[ "$(out_value READSUM)" = "$(sha256sum <"$T/share/from-host" | cut -d' ' -f1)" ] ||
+		fail "the guest read other bytes than the host file's"
+	[ "$(sha256sum <"$T/share/from-guest" | cut -d' ' -f1)" = "$(out_value PAYSUM)" ] ||
+		fail "the host file differs from what the guest wrote"
+}
