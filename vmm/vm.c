@@ -28,13 +28,29 @@
 #include "vmm/sandbox.h"
 #include "vmm/vm_control.h"
 
+/*
+ * Guest RAM on a 2 MiB boundary: KVM maps a huge page into the guest only
+ * where the host address and the guest address agree modulo 2 MiB, and
+ * mmap gives 4 KiB alignment. Measured on arm64 (bench/arm64_boot.sh): an
+ * unaligned 512 MiB guest took a stage-2 fault per 4 KiB page and booted
+ * about 1.5x slower by its own clock.
+ */
+#define RAM_ALIGN (2ULL << 20)
+
 static void *alloc_ram(uint64_t size)
 {
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *raw = mmap(NULL, size + RAM_ALIGN, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *p;
+	size_t head;
 
-	if (p == MAP_FAILED)
+	if (raw == MAP_FAILED)
 		return NULL;
+	p = (uint8_t *)(((uintptr_t)raw + RAM_ALIGN - 1) & ~(RAM_ALIGN - 1));
+	head = (size_t)(p - raw);
+	if (head)
+		munmap(raw, head);
+	munmap(p + size, RAM_ALIGN - head);
 	/* Large pages cut EPT walks; guest RAM has no place in a core dump. */
 	madvise(p, size, MADV_HUGEPAGE);
 	madvise(p, size, MADV_DONTDUMP);
