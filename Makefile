@@ -54,7 +54,15 @@ OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/firmware/guest_init_blob.o
 LIB_OBJS := $(filter-out $(BUILD)/obj/vmm/main.o,$(OBJS)) \
 	$(TESTED_ELSEWHERE:%.c=$(BUILD)/obj/%.o)
 
+# Unit tests of what only the x86_64 build has (or that fake an x86 host).
+X86_UNIT := $(addprefix tests/unit/,test_acpi.c test_boot.c test_core_dump.c \
+	test_cpuid.c test_e820.c test_gdb_packet.c test_gdb_regs.c \
+	test_gdb_remote.c test_gdb_stub.c test_guest_init.c test_paging.c \
+	test_host_kvm.c test_sandbox.c)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+ifeq ($(ARCH),arm64)
+UNIT_SRCS := $(filter-out $(X86_UNIT),$(UNIT_SRCS))
+endif
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
 # cli-doc renders the option table for the README, man and bash.
@@ -62,7 +70,7 @@ DOC_SRCS := $(sort $(wildcard tools/*.c))
 MAN_PAGE := $(BUILD)/kestrel.1
 COMPLETION := $(BUILD)/kestrel.bash-completion
 
-.PHONY: all check unit cli-tests integration run deps clean format \
+.PHONY: all check check-arm64 unit cli-tests integration run deps clean format \
 	clang-build fuzz docs readme install uninstall
 all: $(KESTREL)
 
@@ -156,7 +164,11 @@ clang-build:
 check:
 	@scripts/deps.sh check
 	@$(MAKE) --no-print-directory kestrel clang-build
-	@$(MAKE) --no-print-directory unit cli-tests integration
+	@$(MAKE) --no-print-directory unit cli-tests integration check-arm64
+
+# The arm64 lane: kestrel's arm64 build booting Debian's arm64 kernel.
+check-arm64:
+	@tests/arm64/run.sh
 
 run:
 	@scripts/deps.sh run

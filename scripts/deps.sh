@@ -16,7 +16,7 @@
 # file says what is there; a complete GUEST_DIR is reused as it is.
 set -eu
 
-build="gcc make libc6-dev acpica-tools libaio-dev libslirp-dev libseccomp-dev"
+build="gcc make libc6-dev acpica-tools libaio-dev libslirp-dev libseccomp-dev libfdt-dev zlib1g-dev"
 guest="linux-image-amd64 busybox-static cpio gzip e2fsprogs util-linux"
 case ${1:-build} in
 build) want=$build ;;

@@ -64,7 +64,7 @@ int board_kernel_release(const uint8_t *kernel, size_t len, char *buf,
 /*
  * VM-wide KVM state, right after KVM_CREATE_VM (irqchip ...); then each
  * vCPU's; then what needs every vCPU to exist. Each returns 0 or -errno
- * with the failing step in *what.
+ * with the failing step in *what (NULL: it has logged why itself).
  */
 int board_vm_init(struct vm *vm, const char **what);
 int board_vcpu_init(struct vm *vm, struct vcpu *v, const char **what);

@@ -134,11 +134,9 @@ int board_vm_init(struct vm *vm, const char **what)
 	uint64_t cpu = ARM64_GIC_CPU_BASE;
 	int fd, err;
 
-	if ((uint64_t)vm->cfg->cpus * ARM64_GIC_REDIST_SIZE >
-	    ARM64_GIC_REDIST_MAX_SIZE) {
-		*what = "placing the GIC redistributors";
-		return -E2BIG;
-	}
+	_Static_assert(BOARD_MAX_CPUS * ARM64_GIC_REDIST_SIZE <=
+			       ARM64_GIC_REDIST_MAX_SIZE,
+		       "redistributors");
 	*what = "KVM_CREATE_DEVICE (GIC)";
 	fd = create_device(vm->vm_fd, KVM_DEV_TYPE_ARM_VGIC_V3);
 	if (fd >= 0) {
@@ -168,6 +166,14 @@ int board_vm_init(struct vm *vm, const char **what)
 	fd = create_device(vm->vm_fd, KVM_DEV_TYPE_ARM_VGIC_V2);
 	if (fd < 0)
 		return fd;
+	if (vm->cfg->cpus > BOARD_MAX_CPUS_GICV2) {
+		log_error(
+			"--cpus %u: this host's GIC is a GICv2, which takes at most %d vCPUs",
+			vm->cfg->cpus, BOARD_MAX_CPUS_GICV2);
+		close(fd);
+		*what = NULL;
+		return -E2BIG;
+	}
 	b->gic = ARM64_GICV2;
 	b->gic_fd = fd;
 	*what = "setting the GICv2's addresses";

@@ -12,6 +12,10 @@
 /* What kernels this board runs, for messages. */
 #define BOARD_GUEST_ARCH "arm64"
 
+/* vCPUs the GICv3's redistributor region has room for (a GICv2: 8). */
+#define BOARD_MAX_CPUS 123
+#define BOARD_MAX_CPUS_GICV2 8
+
 /* The ITS translates an MSI by its requester ID. */
 #define BOARD_MSI_DEVID true
 

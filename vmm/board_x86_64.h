@@ -13,6 +13,9 @@
 /* What kernels this board runs, for messages. */
 #define BOARD_GUEST_ARCH "x86-64"
 
+/* vCPUs a PC has room for (APIC IDs, the MADT). */
+#define BOARD_MAX_CPUS 254
+
 /* An MSI is its address and data: KVM takes no requester ID. */
 #define BOARD_MSI_DEVID false
 

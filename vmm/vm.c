@@ -353,9 +353,11 @@ static void explain_stopped_run(struct vm *vm)
 	}
 }
 
+/* what: the step that failed; NULL when it has said why itself. */
 static int kvm_fail(const char *what, int err)
 {
-	log_error("%s failed: %s", what, strerror(-err));
+	if (what)
+		log_error("%s failed: %s", what, strerror(-err));
 	return -1;
 }
 
@@ -371,6 +373,12 @@ static int open_kvm(struct vm *vm)
 	host_kvm_probe(host_kvm_root(), &host_kvm_real_ops, &h, &vm->kvm_fd);
 	if (host_kvm_verdict(&h, vm->kernel_path, why, sizeof(why))) {
 		log_error("%s", why);
+		return -1;
+	}
+	if (vm->cfg->cpus > BOARD_MAX_CPUS) {
+		log_error(
+			"--cpus %u: kestrel's %s machine has room for at most %d vCPUs",
+			vm->cfg->cpus, BOARD_GUEST_ARCH, BOARD_MAX_CPUS);
 		return -1;
 	}
 	if (h.max_vcpus && vm->cfg->cpus > (unsigned int)h.max_vcpus) {

@@ -89,3 +89,25 @@ check_rootfs_command_status() {
 	expect_err '^to-stderr'
 	expect_no_out to-stderr
 }
+
+# The device tree kestrel built, as the guest kernel got it
+# (/sys/firmware/fdt), copied out through a share and decompiled here.
+prep_device_tree_as_the_guest_sees_it() {
+	mkdir -p "$T/share"
+}
+l1_device_tree_as_the_guest_sees_it() {
+	vm --cpus 2 --share "$T/share,tag=out" -- 'mount -t virtiofs out /mnt &&
+		cat /sys/firmware/fdt >/mnt/guest.dtb && umount /mnt && echo COPIED'
+}
+check_device_tree_as_the_guest_sees_it() {
+	expect_status 0
+	expect_out '^COPIED'
+	dtc -q -I dtb -O dts -o "$T/guest.dts" "$T/share/guest.dtb" 2>"$T/dtc-err" ||
+		fail "dtc cannot read the guest's device tree: $(head -n 1 "$T/dtc-err")"
+	for node in 'psci {' 'intc@8000000 {' 'its@8080000 {' 'timer {' 'uart@9000000 {' \
+		'pl031@9010000 {' 'pcie@3f000000 {' 'cpu@0 {' 'cpu@1 {' 'memory@40000000 {'; do
+		grep -q "$node" "$T/guest.dts" || fail "the guest's device tree has no '$node'"
+	done
+	grep -q 'stdout-path = "/uart@9000000"' "$T/guest.dts" || fail "no stdout-path to the UART"
+	grep -q 'linux,initrd-start' "$T/guest.dts" || fail "no initrd in /chosen"
+}
