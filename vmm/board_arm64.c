@@ -28,6 +28,8 @@
 	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
 	 (offsetof(struct kvm_regs, x) / sizeof(uint32_t)))
 #define MPIDR_EL1 ARM64_SYS_REG(3, 0, 0, 0, 5)
+#define SCTLR_EL1 ARM64_SYS_REG(3, 0, 1, 0, 0)
+#define SCTLR_M 1ULL /* the MMU is on */
 
 bool board_virtio_mmio_slot(unsigned int i, uint64_t *base, uint64_t *size,
 			    uint32_t *gsi)
@@ -344,7 +346,7 @@ static const char *exception_level(uint64_t pstate)
 void board_vcpu_log_position(struct vcpu *v, const char *why)
 {
 	struct kvm_mp_state mp;
-	uint64_t pc, pstate;
+	uint64_t pc, pstate, sctlr;
 
 	if (!why && ioctl(v->fd, KVM_GET_MP_STATE, &mp) == 0 &&
 	    mp.mp_state == KVM_MP_STATE_STOPPED) {
@@ -366,7 +368,9 @@ void board_vcpu_log_position(struct vcpu *v, const char *why)
 	else
 		log_error("vCPU %u: pc %#llx, %s, MMU %s", v->id,
 			  (unsigned long long)pc, exception_level(pstate),
-			  "state unknown");
+			  get_reg(v->fd, SCTLR_EL1, &sctlr) ? "state unknown" :
+			  sctlr & SCTLR_M		    ? "on" :
+							      "off");
 }
 
 int board_platform_init(struct platform *p, const struct vm_config *cfg,

@@ -35,6 +35,10 @@
 #define FLAG_BIG_ENDIAN (1ULL << 0)
 /* Before 3.17, image_size is 0 and the text offset is this. */
 #define LEGACY_TEXT_OFFSET 0x80000ULL
+/* An EFI stub's PE/COFF header: where it is, and its section table. */
+#define PE_OFFSET 60
+#define PE_SECTIONS_AT 24 /* after "PE\0\0" and the COFF header */
+#define PE_SECTION_SIZE 40
 
 #define BANNER "Linux version "
 
@@ -190,9 +194,42 @@ struct image_header {
 	uint64_t copy_len; /* what of the file is the image */
 };
 
+/*
+ * How many bytes an EFI-stub Image's file has (the end of its last PE
+ * section's raw data), or 0 when it has no PE header to say. Distribution
+ * kernels are EFI-stub Images; their arm64 header has no file size, and
+ * image_size covers the bss, so this is what tells a truncated copy.
+ */
+static uint64_t pe_file_size(const uint8_t *k, size_t len)
+{
+	uint64_t pe, sections, end = 0;
+	unsigned int n;
+
+	if (k[0] != 'M' || k[1] != 'Z')
+		return 0;
+	pe = le32(k + PE_OFFSET);
+	if (pe > len || len - pe < PE_SECTIONS_AT ||
+	    memcmp(k + pe, "PE\0\0", 4))
+		return 0;
+	n = (unsigned int)k[pe + 6] | (unsigned int)k[pe + 7] << 8;
+	sections = pe + PE_SECTIONS_AT +
+		   ((unsigned int)k[pe + 20] | (unsigned int)k[pe + 21] << 8);
+	if (sections > len || (len - sections) / PE_SECTION_SIZE < n)
+		return 0;
+	for (unsigned int i = 0; i < n; i++) {
+		const uint8_t *s = k + sections + (uint64_t)i * PE_SECTION_SIZE;
+		uint64_t e = (uint64_t)le32(s + 20) + le32(s + 16);
+
+		if (e > end)
+			end = e;
+	}
+	return end;
+}
+
 static int parse_header(const uint8_t *k, size_t len, struct image_header *h,
 			char *err, size_t errlen)
 {
+	uint64_t file_size;
 	uint64_t flags;
 
 	if (len < HDR_SIZE) {
@@ -207,6 +244,13 @@ static int parse_header(const uint8_t *k, size_t len, struct image_header *h,
 			err, errlen,
 			"not an arm64 Image (no \"ARM\\x64\" magic at offset %d)",
 			HDR_MAGIC);
+		return -1;
+	}
+	file_size = pe_file_size(k, len);
+	if (file_size > len) {
+		image_err(err, errlen,
+			  "truncated arm64 Image (%zu bytes of its %llu)", len,
+			  (unsigned long long)file_size);
 		return -1;
 	}
 	flags = le64(k + HDR_FLAGS);

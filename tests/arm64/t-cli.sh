@@ -47,7 +47,7 @@ check_cli_too_many_cpus_refused() {
 }
 
 l1_cli_gdb_refused_on_arm64() {
-	vm_raw -k "$KERNEL" -i "$INITRD" --gdb 127.0.0.1:0 </dev/null
+	vm_raw -k "$KERNEL" -i "$INITRD" --gdb 127.0.0.1:1234 </dev/null
 }
 check_cli_gdb_refused_on_arm64() {
 	expect_refusal 'gdb.*not available on arm64'

@@ -395,6 +395,42 @@ static void test_truncated(void **state)
 	free(image);
 }
 
+/*
+ * An EFI-stub Image (what distributions ship) says in its PE header how
+ * long its file is: a copy cut short is refused, not booted into garbage.
+ */
+static void test_truncated_efi_stub(void **state)
+{
+	uint8_t *image = make_image(8192, 0, MiB, 0);
+	uint8_t *pe = image + 0x40, *sec;
+	struct vm vm;
+
+	vm_init(&vm, RAM_SIZE);
+	image[0] = 'M';
+	image[1] = 'Z';
+	put_le64(image + 60, 0x40); /* le32 PE offset, then 4 reserved bytes */
+	memcpy(pe, "PE\0\0", 4);
+	pe[6] = 2; /* two sections */
+	pe[7] = 0;
+	pe[20] = pe[21] = 0; /* no optional header */
+	sec = pe + 24;
+	put_le64(sec + 16,
+		 0x1000ULL | 0x400ULL << 32); /* .text: 4 KiB at 1 KiB */
+	sec += 40;
+	put_le64(sec + 16,
+		 0xc00ULL | 0x1400ULL << 32); /* .data: ends at 8 KiB */
+	assert_int_equal(vm_load(&vm, image, 8192), 0);
+	expect_load_error(&vm, image, 8191,
+			  "truncated arm64 Image (8191 bytes of its 8192)");
+	expect_load_error(&vm, image, 4096, "truncated");
+	/* A PE header that does not fit says nothing: the arm64 header rules. */
+	pe[6] = 0xff;
+	pe[7] = 0xff;
+	assert_int_equal(vm_load(&vm, image, 8192), 0);
+	vm_free(&vm);
+	free(image);
+}
+
 static void test_big_endian(void **state)
 {
 	uint8_t *image = make_image(8192, 0, MiB, FLAG_BE | FLAG_4K);
@@ -800,6 +836,14 @@ static void test_debian_kernel(void **state)
 	assert_true(len >= 64);
 	assert_memory_equal(image + 56, "ARM\x64", 4);
 
+	if (image == file) {
+		/* Cut to 4 KiB, as a copy that went wrong might be. */
+		struct vm vm;
+
+		vm_init(&vm, 512 * MiB);
+		expect_load_error(&vm, file, 4096, "truncated arm64 Image");
+		vm_free(&vm);
+	}
 	load_debian(path, file, file_len, image, len);
 	assert_int_equal(
 		arm64_kernel_release(file, file_len, release, sizeof(release)),
@@ -842,6 +886,7 @@ int main(void)
 		cmocka_unit_test(test_file_longer_than_image_size),
 		cmocka_unit_test(test_not_an_image),
 		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_truncated_efi_stub),
 		cmocka_unit_test(test_big_endian),
 		cmocka_unit_test(test_hostile_sizes),
 		cmocka_unit_test(test_memory_too_small),
