@@ -61,7 +61,8 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	if (argc < 5 || strcmp(argv[3], "--") != 0) {
-		fprintf(stderr, "usage: boottimer MARKER LOG -- COMMAND [ARG...]\n");
+		fprintf(stderr,
+			"usage: boottimer MARKER LOG -- COMMAND [ARG...]\n");
 		return 2;
 	}
 	marker = argv[1];
@@ -118,7 +119,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (linelen)
-		endline(log, line, linelen, now() - start, marker, mlen, &t_marker);
+		endline(log, line, linelen, now() - start, marker, mlen,
+			&t_marker);
 	while (wait4(pid, &status, 0, &ru) < 0) {
 		if (errno != EINTR) {
 			perror("wait4");
