@@ -48,7 +48,7 @@ ARCH_DIR := arch/arm64
 ARCH_OUT := $(X86_ONLY)
 TESTED_ELSEWHERE :=
 endif
-SRCS := $(sort $(filter-out $(ARCH_OUT),$(wildcard vmm/*.c devices/*.c \
+SRCS := $(sort $(filter-out $(ARCH_OUT),$(wildcard runtime/*.c vmm/*.c devices/*.c \
 	devices/*/*.c $(ARCH_DIR)/*.c firmware/*.c)))
 OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/firmware/guest_init_blob.o
 LIB_OBJS := $(filter-out $(BUILD)/obj/vmm/main.o,$(OBJS)) \

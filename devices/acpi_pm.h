@@ -4,8 +4,8 @@
 
 #include <stdint.h>
 
-#include "vmm/guest_event.h"
-#include "vmm/iobus.h"
+#include "runtime/guest_event.h"
+#include "runtime/iobus.h"
 
 /*
  * The hardware-reduced ACPI power registers the FADT points at: sleep

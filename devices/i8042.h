@@ -2,8 +2,8 @@
 #ifndef KESTREL_DEVICES_I8042_H
 #define KESTREL_DEVICES_I8042_H
 
-#include "vmm/guest_event.h"
-#include "vmm/iobus.h"
+#include "runtime/guest_event.h"
+#include "runtime/iobus.h"
 
 /*
  * Only what is left of the PC keyboard controller on a machine without a

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/iobus.h"
+#include "runtime/iobus.h"
 
 /*
  * A single-segment, single-bus PCI host: a host bridge in slot 0 and up to

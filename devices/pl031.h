@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "vmm/iobus.h"
-#include "vmm/irq.h"
+#include "runtime/iobus.h"
+#include "runtime/irq.h"
 
 #define PL031_MMIO_SIZE 0x1000
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "vmm/iobus.h"
+#include "runtime/iobus.h"
 
 #define RTC_PORT 0x70
 #define RTC_NR_PORTS 2

@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/iobus.h"
-#include "vmm/irq.h"
+#include "runtime/iobus.h"
+#include "runtime/irq.h"
 
 #define SERIAL_COM1_PORT 0x3f8
 #define SERIAL_COM1_IRQ 4

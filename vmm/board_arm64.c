@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "arch/arm64/layout.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 #include "vmm/vm.h"
 
 /* Room for the device tree: the boot protocol's limit. */

@@ -13,7 +13,7 @@
 #include "arch/x86/layout.h"
 #include "arch/x86/machine.h"
 #include "firmware/acpi.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 #include "vmm/vm.h"
 
 /* The I/O port of kestrel's ACPI power registers (devices/acpi_pm.h). */

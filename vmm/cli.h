@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "devices/net/net_config.h"
+
 #define KESTREL_VERSION "0.1.0"
 
 #define CLI_DEFAULT_MEM (512ULL << 20)
@@ -17,30 +19,6 @@
 #define CLI_DISK_SERIAL_MAX 20 /* virtio-blk's GET_ID size */
 
 #define CLI_MAX_NICS 8
-#define CLI_MAX_HOSTFWD 16
-
-/* hostfwd=tcp:HOSTADDR:HOSTPORT-GUESTADDR:GUESTPORT; addresses in network
- * byte order, guest_addr 0 meaning the guest's DHCP address. */
-struct hostfwd {
-	bool udp;
-	uint32_t host_addr;
-	uint16_t host_port;
-	uint32_t guest_addr;
-	uint16_t guest_port;
-};
-
-enum net_kind { NET_USER, NET_TAP };
-
-struct net_config {
-	enum net_kind kind;
-	char ifname[16]; /* tap= (IFNAMSIZ) */
-	bool has_mac;
-	uint8_t mac[6];
-	bool restricted; /* user: restrict=on */
-	struct hostfwd fwd[CLI_MAX_HOSTFWD];
-	unsigned int nr_fwd;
-};
-
 struct disk_config {
 	char *path;
 	bool readonly;

@@ -157,11 +157,11 @@ int parse_net(const char *arg, struct net_config *n, char *err, size_t errlen)
 					arg, val);
 			n->has_mac = true;
 		} else if (n->kind == NET_USER && is_opt(s, len, "hostfwd=")) {
-			if (n->nr_fwd == CLI_MAX_HOSTFWD)
+			if (n->nr_fwd == NET_MAX_HOSTFWD)
 				return bad(
 					err, errlen,
 					"--net '%s': at most %d hostfwd rules",
-					arg, CLI_MAX_HOSTFWD);
+					arg, NET_MAX_HOSTFWD);
 			if (parse_hostfwd(s + 8, len - 8, &n->fwd[n->nr_fwd]))
 				return bad(
 					err, errlen,

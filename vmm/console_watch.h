@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/guest_event.h"
+#include "runtime/guest_event.h"
 
 #define CONSOLE_WATCH_LINE 512
 

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "vmm/control_request.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 /* Descriptors taken per read; the kernel closes any beyond them. */
 #define FDS_PER_READ 4

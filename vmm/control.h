@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "vmm/evloop.h"
+#include "runtime/evloop.h"
 #include "vmm/json.h"
 #include "vmm/unix_listen.h"
 

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 struct request {
 	const struct control_ops *ops;

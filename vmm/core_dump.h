@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "arch/x86/cpu_state.h"
-#include "vmm/guest_mem.h"
+#include "runtime/guest_mem.h"
 
 /*
  * Guest memory dumps as ELF core files in the layout of QEMU's

@@ -16,7 +16,7 @@
 #include "vmm/control.h"
 #include "vmm/exit_status.h"
 #include "vmm/json.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 const char ctl_usage[] =
 	"usage: kestrel ctl [--json] SOCKET COMMAND [ARG]\n"

@@ -4,7 +4,7 @@
  * options that ask for them are refused before a VM exists, and the
  * control socket's `dump` says why.
  */
-#include "vmm/log.h"
+#include "runtime/log.h"
 #include "vmm/vm.h"
 
 #include <stdio.h>

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 /* DR7: enables and conditions of DR0-DR3 (Intel SDM vol. 3, 18.2.4). */
 #define DR7_L(n) (1ULL << (2 * (n)))

@@ -18,7 +18,7 @@
 #include "arch/x86/cpu_state_kvm.h"
 #include "arch/x86/paging.h"
 #include "vmm/exit_status.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 #include "vmm/unix_listen.h"
 #include "vmm/vm.h"
 

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "vmm/cli.h"
-#include "vmm/evloop.h"
+#include "runtime/evloop.h"
 #include "vmm/gdb_stub.h"
 #include "vmm/unix_listen.h"
 

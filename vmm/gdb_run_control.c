@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "vmm/log.h"
+#include "runtime/log.h"
 #include "vmm/vm.h"
 
 #define DR6_BS (1ULL << 14) /* single step */

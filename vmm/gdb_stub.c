@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "vmm/gdb_commands.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 #define GDB_SIGINT 2
 #define GDB_SIGTRAP 5

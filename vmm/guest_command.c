@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "firmware/guest_init_protocol.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 enum { PORT_IN, PORT_OUT, PORT_ERR, PORT_STATUS, NR_PORTS };
 

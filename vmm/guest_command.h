@@ -5,9 +5,9 @@
 #include <stdbool.h>
 
 #include "devices/virtio/ports.h"
-#include "vmm/guest_event.h"
+#include "runtime/guest_event.h"
 #include "vmm/host_console.h"
-#include "vmm/hv.h"
+#include "runtime/hv.h"
 
 /*
  * The host end of `kestrel run --rootfs DIR -- COMMAND`: virtio-console

@@ -9,7 +9,7 @@
 #include <termios.h>
 
 #include "vmm/console_watch.h"
-#include "vmm/evloop.h"
+#include "runtime/evloop.h"
 #include "vmm/liveness.h"
 
 #define HOST_CONSOLE_BUF 4096

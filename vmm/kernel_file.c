@@ -13,7 +13,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 #define MAX_IMAGE_SIZE (4ULL << 30)
 

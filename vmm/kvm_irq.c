@@ -8,8 +8,8 @@
 #include <sys/ioctl.h>
 
 #include "vmm/board.h"
-#include "vmm/hv.h"
-#include "vmm/log.h"
+#include "runtime/hv.h"
+#include "runtime/log.h"
 
 static struct kvm_irq_routing_entry *add_entry(struct kvm_irq *k)
 {

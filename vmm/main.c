@@ -10,7 +10,7 @@
 #include "vmm/ctl_client.h"
 #include "vmm/exit_status.h"
 #include "vmm/host_kvm.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 #include "vmm/sandbox.h"
 #include "vmm/vm.h"
 

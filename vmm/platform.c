@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 static size_t uart_push(void *dev, const uint8_t *buf, size_t len)
 {

@@ -17,9 +17,9 @@
 #include "vmm/cli.h"
 #include "vmm/guest_command.h"
 #include "vmm/host_console.h"
-#include "vmm/hv.h"
-#include "vmm/iobus.h"
-#include "vmm/irq.h"
+#include "runtime/hv.h"
+#include "runtime/iobus.h"
+#include "runtime/irq.h"
 
 /* rng, console, command ports, the disks, the NICs and the shares. */
 #define PLATFORM_MAX_VIRTIO (3 + CLI_MAX_DISKS + CLI_MAX_NICS + CLI_MAX_SHARES)

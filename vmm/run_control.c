@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vmm/log.h"
+#include "runtime/log.h"
 #include "vmm/vm.h"
 
 #define DB_VECTOR 1

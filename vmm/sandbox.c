@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "vmm/exit_status.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 /* Above every system call number of the architectures kestrel runs on. */
 #define MAX_SYSCALL_NR 512

@@ -7,7 +7,7 @@
 #include <sys/ioctl.h>
 
 #include "vmm/exit_status.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 #include "vmm/sandbox.h"
 #include "vmm/vm.h"
 

@@ -24,7 +24,7 @@
 #include "vmm/guest_init.h"
 #include "vmm/host_kvm.h"
 #include "vmm/kernel_file.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 #include "vmm/sandbox.h"
 #include "vmm/vm_control.h"
 

@@ -13,7 +13,7 @@
 #include "vmm/control.h"
 #include "vmm/exit_status.h"
 #include "vmm/gdb_kvm.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 #include "vmm/vm.h"
 
 /* A pause waits this long for every vCPU to finish the exit it is in. */

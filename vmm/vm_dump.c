@@ -16,8 +16,8 @@
 
 #include "arch/x86/cpu_state_kvm.h"
 #include "vmm/core_dump.h"
-#include "vmm/host_limits.h"
-#include "vmm/log.h"
+#include "runtime/host_limits.h"
+#include "runtime/log.h"
 #include "vmm/vm.h"
 
 /* Long enough for a vCPU to finish the exit it is in; a dump waits for it. */

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "vmm/evloop.h"
+#include "runtime/evloop.h"
 
 struct vm;
 

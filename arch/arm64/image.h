@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/guest_mem.h"
+#include "runtime/guest_mem.h"
 
 /* The most a device tree may be (booting.rst), and gzip's inflated cap. */
 #define ARM64_DTB_MAX_SIZE (2ULL << 20)

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "arch/x86/e820.h"
-#include "vmm/guest_mem.h"
+#include "runtime/guest_mem.h"
 
 /* What a loader needs: guest RAM (already mapped), the images, the map. */
 struct x86_boot_input {

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 
 #include "arch/x86/boot.h"
-#include "vmm/guest_mem.h"
+#include "runtime/guest_mem.h"
 
 /* GDT and identity page tables (0-4 GiB) the boot CPU starts on. */
 int x86_write_boot_tables(struct guest_mem *gm);

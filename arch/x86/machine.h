@@ -7,7 +7,7 @@
 
 #include "arch/x86/boot.h"
 #include "firmware/acpi.h"
-#include "vmm/guest_mem.h"
+#include "runtime/guest_mem.h"
 
 /* Guest RAM regions for mem_size bytes: below the MMIO hole and above 4G. */
 struct x86_ram_region {

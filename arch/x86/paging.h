@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "vmm/guest_mem.h"
+#include "runtime/guest_mem.h"
 
 /* The paging state of one vCPU that a translation depends on. */
 struct x86_paging {

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vmm/host_limits.h"
+#include "runtime/host_limits.h"
 
 static int fail(struct disk *d, char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

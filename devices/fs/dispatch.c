@@ -14,7 +14,7 @@
 #include "devices/fs/passthrough.h"
 #include "devices/fs/setid.h"
 #include "devices/virtio/iov.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 enum fh_kind { FH_NONE, FH_FILE, FH_DIR };
 

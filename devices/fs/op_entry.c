@@ -11,7 +11,7 @@
 #include "devices/fs/lookup.h"
 #include "devices/fs/ops.h"
 #include "devices/fs/setid.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 uint32_t op_lookup(struct request *r, struct passthrough *pt)
 {

@@ -14,7 +14,7 @@
 #include "devices/fs/ops.h"
 #include "devices/fs/setid.h"
 #include "devices/virtio/iov.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 /*
  * Makes fd (just opened with flags; st its stat) a file handle in *fh. An

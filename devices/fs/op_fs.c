@@ -6,7 +6,7 @@
 
 #include "devices/fs/host_open.h"
 #include "devices/fs/ops.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 uint32_t op_init(struct request *r, struct passthrough *pt)
 {

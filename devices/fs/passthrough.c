@@ -12,7 +12,7 @@
 
 #include "devices/fs/fd_budget.h"
 #include "devices/fs/pseudo_fs.h"
-#include "vmm/host_limits.h"
+#include "runtime/host_limits.h"
 
 #define RO_TIMEOUT_S 3600 /* host files do not change under a test run */
 #define RW_TIMEOUT_S 1

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "devices/virtio/iov.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 const void *arg_at(const struct request *r, size_t off, size_t len)
 {

@@ -12,8 +12,8 @@
 #include <time.h>
 
 #include "devices/virtio/iov.h"
-#include "vmm/evloop.h"
-#include "vmm/log.h"
+#include "runtime/evloop.h"
+#include "runtime/log.h"
 
 /* Frames slirp produced that the guest has not taken yet. slirp's MTU is
  * 1500, so a slot holds any of its frames; when all are full, frames are

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "devices/net/backend.h"
-#include "vmm/cli.h"
+#include "devices/net/net_config.h"
 
 /*
  * User-mode networking through libslirp: guest 10.0.2.15 by DHCP, host and

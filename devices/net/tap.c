@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "devices/virtio/net.h"
-#include "vmm/evloop.h"
-#include "vmm/log.h"
+#include "runtime/evloop.h"
+#include "runtime/log.h"
 
 #define TUN_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)
 

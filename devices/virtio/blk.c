@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "devices/virtio/iov.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 #define SECTOR 512ULL
 #define PCI_CLASS_STORAGE_OTHER 0x018000

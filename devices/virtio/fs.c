@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 #define PCI_CLASS_STORAGE_OTHER 0x018000
 

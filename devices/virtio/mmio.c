@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 #define MAGIC 0x74726976 /* "virt" */
 #define VENDOR 0x4c54534b /* "KSTL" */

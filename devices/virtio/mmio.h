@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "devices/virtio/virtio.h"
-#include "vmm/iobus.h"
+#include "runtime/iobus.h"
 
 /*
  * Virtio over MMIO (virtio 1.x section 4.2), version 2 registers: for

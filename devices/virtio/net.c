@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "devices/virtio/iov.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 #define RX VIRTIO_NET_RX_QUEUE
 #define TX VIRTIO_NET_TX_QUEUE

@@ -7,7 +7,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 /* virtio_pci_cap.cfg_type */
 enum {

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "devices/virtio/iov.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 #define VIRTIO_CONSOLE_F_MULTIPORT 1
 #define PORTS_QUEUE_SIZE 128

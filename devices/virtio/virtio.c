@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "devices/virtio/iov.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 static bool live(const struct virtio_device *vdev)
 {

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "devices/virtio/virtqueue.h"
-#include "vmm/hv.h"
+#include "runtime/hv.h"
 
 /* Device-independent feature bits kestrel offers. */
 #define VIRTIO_F_INDIRECT_DESC 28

@@ -5,7 +5,7 @@
 #include <assert.h>
 #include <string.h>
 
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 static_assert(sizeof(struct vring_desc) == 16, "descriptor layout");
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,

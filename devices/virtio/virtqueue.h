@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "vmm/guest_mem.h"
+#include "runtime/guest_mem.h"
 
 /*
  * Split virtqueues (virtio 1.x, section 2.7), device side. The rings live

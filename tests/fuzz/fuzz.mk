@@ -32,11 +32,11 @@ FUZZ_SHARED_HDRS := $(FUZZ_SHARED:%=tests/fuzz/%.h)
 
 # Everything under test, plus what the targets share.
 FUZZ_LIB_SRCS := \
-	vmm/guest_mem.c \
-	vmm/log.c \
-	vmm/evloop.c \
-	vmm/host_limits.c \
-	vmm/iobus.c \
+	runtime/guest_mem.c \
+	runtime/log.c \
+	runtime/evloop.c \
+	runtime/host_limits.c \
+	runtime/iobus.c \
 	vmm/host_console.c \
 	vmm/console_watch.c \
 	vmm/json.c \

@@ -62,7 +62,7 @@
 #include "tests/fuzz/fuzz_host.h"
 #include "vmm/control.h"
 #include "vmm/json.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 #define NR_CLIENTS (CONTROL_MAX_CLIENTS + 2)
 #define IDLE_ROUNDS 100000

@@ -6,7 +6,7 @@
 #include "devices/virtio/mmio.h"
 #include "devices/virtio/rng.h"
 #include "tests/fuzz/fuzz_guest.h"
-#include "vmm/iobus.h"
+#include "runtime/iobus.h"
 
 /*
  * The devices the transport targets put behind virtio-mmio or virtio-pci:

@@ -42,7 +42,7 @@
 #include "tests/fuzz/fuzz_guest.h"
 #include "tests/unit/fake_gdb_target.h"
 #include "vmm/gdb_stub.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 static struct gdb_stub stub;
 static struct fake_gdb_target fake;

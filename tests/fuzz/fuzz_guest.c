@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "devices/virtio/virtio.h"
-#include "vmm/iobus.h"
-#include "vmm/log.h"
+#include "runtime/iobus.h"
+#include "runtime/log.h"
 
 bool fuzz_verbose;
 

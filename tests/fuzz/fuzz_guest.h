@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "vmm/evloop.h"
-#include "vmm/guest_mem.h"
-#include "vmm/hv.h"
+#include "runtime/evloop.h"
+#include "runtime/guest_mem.h"
+#include "runtime/hv.h"
 
 /*
  * The fake guest the fuzz targets share: RAM as two back-to-back regions

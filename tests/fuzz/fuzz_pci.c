@@ -5,7 +5,7 @@
 #include "arch/x86/layout.h"
 #include "devices/pci.h"
 #include "tests/fuzz/fuzz_guest.h"
-#include "vmm/iobus.h"
+#include "runtime/iobus.h"
 
 void fuzz_pci_register(struct iobus *pio, struct iobus *mmio,
 		       struct pci_bus *bus)

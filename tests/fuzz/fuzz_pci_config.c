@@ -33,7 +33,7 @@
 #include "devices/virtio/rng.h"
 #include "tests/fuzz/fuzz_guest.h"
 #include "tests/fuzz/fuzz_pci.h"
-#include "vmm/iobus.h"
+#include "runtime/iobus.h"
 
 #define MAX_OPS 512
 

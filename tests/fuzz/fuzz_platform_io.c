@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer target for the PC platform devices on the port I/O bus
- * (vmm/iobus.c) as vmm/platform.c wires them: the COM1 UART
+ * (runtime/iobus.c) as vmm/platform.c wires them: the COM1 UART
  * (devices/serial.c) fed from kestrel's host console (vmm/host_console.c,
  * stdin a pipe) and printing into it (vmm/console_watch.c), the CMOS clock
  * (devices/rtc.c), the ACPI power registers (devices/acpi_pm.c), the
@@ -68,7 +68,7 @@
 #include "tests/fuzz/fuzz_guest.h"
 #include "tests/fuzz/fuzz_pci.h"
 #include "vmm/host_console.h"
-#include "vmm/iobus.h"
+#include "runtime/iobus.h"
 
 #define HDR_SIZE 8
 #define RANGE_SIZE 3

@@ -68,7 +68,7 @@
 #include "tests/fuzz/fuzz_host.h"
 #include "tests/fuzz/fuzz_netbe.h"
 #include "tests/fuzz/fuzz_pci.h"
-#include "vmm/iobus.h"
+#include "runtime/iobus.h"
 
 #define HDR_SIZE 3
 #define MAX_OPS 512

@@ -38,7 +38,7 @@
 #include "tests/fuzz/fuzz_devpair.h"
 #include "tests/fuzz/fuzz_guest.h"
 #include "tests/fuzz/fuzz_pci.h"
-#include "vmm/iobus.h"
+#include "runtime/iobus.h"
 
 #define MAX_OPS 512
 

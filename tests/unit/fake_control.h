@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "vmm/control.h"
-#include "vmm/evloop.h"
+#include "runtime/evloop.h"
 
 struct fake_vm {
 	atomic_bool paused;

@@ -17,10 +17,10 @@
 #include <unistd.h>
 
 #include "devices/virtio/virtio.h"
-#include "vmm/evloop.h"
-#include "vmm/guest_mem.h"
-#include "vmm/hv.h"
-#include "vmm/iobus.h"
+#include "runtime/evloop.h"
+#include "runtime/guest_mem.h"
+#include "runtime/hv.h"
+#include "runtime/iobus.h"
 
 #define FD_RAM_GPA 0x10000ULL
 #define FD_RAM_SIZE (4ULL << 20)

@@ -18,7 +18,7 @@
 #include "arch/x86/boot.h"
 #include "arch/x86/e820.h"
 #include "arch/x86/layout.h"
-#include "vmm/guest_mem.h"
+#include "runtime/guest_mem.h"
 
 #define MiB (1ULL << 20)
 #define RAM_SIZE (256 * MiB)

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "vmm/core_dump.h"
-#include "vmm/host_limits.h"
+#include "runtime/host_limits.h"
 
 #define PAGE 4096u
 /* Two regions, added high one first: the dump orders them by address. */

@@ -24,10 +24,10 @@
 
 #include "devices/fs/passthrough.h"
 #include "devices/virtio/fs.h"
-#include "vmm/evloop.h"
-#include "vmm/guest_mem.h"
-#include "vmm/hv.h"
-#include "vmm/log.h"
+#include "runtime/evloop.h"
+#include "runtime/guest_mem.h"
+#include "runtime/hv.h"
+#include "runtime/log.h"
 
 #define OUT_HDR sizeof(struct fuse_out_header)
 #define IN_HDR sizeof(struct fuse_in_header)

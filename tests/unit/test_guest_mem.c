@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "vmm/guest_mem.h"
+#include "runtime/guest_mem.h"
 
 #define R0_GPA 0x0ULL
 #define R0_SIZE 0x10000ULL

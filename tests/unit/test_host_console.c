@@ -7,7 +7,7 @@
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 
-#include "vmm/evloop.h"
+#include "runtime/evloop.h"
 #include "vmm/host_console.h"
 
 #define CTRL_A "\x01"

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "vmm/iobus.h"
+#include "runtime/iobus.h"
 
 /* A device that records its last access and reads back a fixed pattern. */
 struct fake_dev {

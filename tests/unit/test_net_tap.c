@@ -14,7 +14,7 @@
 #include "devices/net/tap.h"
 #include "devices/virtio/net.h"
 #include "fake_driver.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 #define RX VIRTIO_NET_RX_QUEUE
 #define TX VIRTIO_NET_TX_QUEUE

@@ -19,10 +19,10 @@
 #include <unistd.h>
 
 #include "devices/virtio/blk.h"
-#include "vmm/evloop.h"
-#include "vmm/guest_mem.h"
-#include "vmm/hv.h"
-#include "vmm/log.h"
+#include "runtime/evloop.h"
+#include "runtime/guest_mem.h"
+#include "runtime/hv.h"
+#include "runtime/log.h"
 
 #define MiB (1ULL << 20)
 #define IMAGE_SIZE MiB

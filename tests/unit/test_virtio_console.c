@@ -4,7 +4,7 @@
 
 #include "devices/virtio/console.h"
 #include "fake_driver.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 #define RX 0
 #define TX 1

@@ -14,7 +14,7 @@
 #include "devices/virtio/pci.h"
 #include "devices/virtio/rng.h"
 #include "fake_driver.h"
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 /* virtio-mmio registers (virtio 1.x section 4.2.2). */
 enum {

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 
 #include "devices/virtio/virtqueue.h"
-#include "vmm/guest_mem.h"
-#include "vmm/log.h"
+#include "runtime/guest_mem.h"
+#include "runtime/log.h"
 
 #define RAM_GPA 0x10000ULL
 #define RAM_SIZE (1ULL << 20)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef KESTREL_VMM_HOST_LIMITS_H
-#define KESTREL_VMM_HOST_LIMITS_H
+#ifndef KESTREL_RUNTIME_HOST_LIMITS_H
+#define KESTREL_RUNTIME_HOST_LIMITS_H
 
 /*
  * How kestrel meets the host's resource limits, process-wide: for device

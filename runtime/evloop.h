@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef KESTREL_VMM_EVLOOP_H
-#define KESTREL_VMM_EVLOOP_H
+#ifndef KESTREL_RUNTIME_EVLOOP_H
+#define KESTREL_RUNTIME_EVLOOP_H
 
 #include <stdatomic.h>
 #include <stdbool.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Diagnostics on stderr, each line prefixed "kestrel: ". */
-#include "vmm/log.h"
+#include "runtime/log.h"
 
 #include <pthread.h>
 #include <stdarg.h>

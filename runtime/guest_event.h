@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef KESTREL_VMM_GUEST_EVENT_H
-#define KESTREL_VMM_GUEST_EVENT_H
+#ifndef KESTREL_RUNTIME_GUEST_EVENT_H
+#define KESTREL_RUNTIME_GUEST_EVENT_H
 
 /* Things the guest does that end its run; the VM maps them to exit statuses. */
 enum guest_event {

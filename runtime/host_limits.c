@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* How kestrel meets the host's resource limits. */
-#include "vmm/host_limits.h"
+#include "runtime/host_limits.h"
 
 #include <signal.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Guest RAM regions and the one bounds-checked guest-address accessor. */
-#include "vmm/guest_mem.h"
+#include "runtime/guest_mem.h"
 
 #include <string.h>
 

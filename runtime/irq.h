@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef KESTREL_VMM_IRQ_H
-#define KESTREL_VMM_IRQ_H
+#ifndef KESTREL_RUNTIME_IRQ_H
+#define KESTREL_RUNTIME_IRQ_H
 
 #include <stdint.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef KESTREL_VMM_IOBUS_H
-#define KESTREL_VMM_IOBUS_H
+#ifndef KESTREL_RUNTIME_IOBUS_H
+#define KESTREL_RUNTIME_IOBUS_H
 
 #include <stdbool.h>
 #include <stdint.h>

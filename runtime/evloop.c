@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* epoll event loop run by the device thread. */
-#include "vmm/evloop.h"
+#include "runtime/evloop.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Address-range dispatch for port I/O and MMIO exits. */
-#include "vmm/iobus.h"
+#include "runtime/iobus.h"
 
 #include <string.h>
 

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef KESTREL_VMM_HV_H
-#define KESTREL_VMM_HV_H
+#ifndef KESTREL_RUNTIME_HV_H
+#define KESTREL_RUNTIME_HV_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/evloop.h"
-#include "vmm/guest_mem.h"
+#include "runtime/evloop.h"
+#include "runtime/guest_mem.h"
 
 /*
  * What a device may ask of the hypervisor: guest memory (through the

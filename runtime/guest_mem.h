@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef KESTREL_VMM_GUEST_MEM_H
-#define KESTREL_VMM_GUEST_MEM_H
+#ifndef KESTREL_RUNTIME_GUEST_MEM_H
+#define KESTREL_RUNTIME_GUEST_MEM_H
 
 #include <stdbool.h>
 #include <stddef.h>
