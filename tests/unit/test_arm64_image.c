@@ -742,28 +742,6 @@ static void test_release(void **state)
 
 /* ---- the real Debian kernel ------------------------------------------ */
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	struct stat st;
-	uint8_t *buf;
-
-	if (!f)
-		return NULL;
-	if (fstat(fileno(f), &st) || st.st_size <= 0) {
-		fclose(f);
-		return NULL;
-	}
-	buf = malloc(st.st_size);
-	if (buf && fread(buf, 1, st.st_size, f) != (size_t)st.st_size) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*len = st.st_size;
-	return buf;
-}
-
 static bool is_gzip(const uint8_t *p, size_t len)
 {
 	return len >= 2 && p[0] == 0x1f && p[1] == 0x8b;
@@ -827,7 +805,7 @@ static void test_debian_kernel(void **state)
 			      "real arm64 kernel test\n");
 		skip();
 	}
-	file = read_file(path, &file_len);
+	file = unit_read_file(path, &file_len);
 	if (!file)
 		fail_msg("KESTREL_ARM64_KERNEL=%s: cannot read it", path);
 	image = is_gzip(file, file_len) ? gunzip(file, file_len, &len) : file;

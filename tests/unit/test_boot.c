@@ -41,28 +41,6 @@ struct vm {
 	char err[512];
 };
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	struct stat st;
-	uint8_t *buf;
-
-	if (!f)
-		return NULL;
-	if (fstat(fileno(f), &st) || st.st_size <= 0) {
-		fclose(f);
-		return NULL;
-	}
-	buf = malloc(st.st_size);
-	if (buf && fread(buf, 1, st.st_size, f) != (size_t)st.st_size) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*len = st.st_size;
-	return buf;
-}
-
 /* The newest /boot/vmlinuz-*, by version order. */
 static int find_kernel(void)
 {
@@ -89,7 +67,7 @@ static int find_kernel(void)
 static int group_setup(void **state)
 {
 	if (find_kernel() == 0)
-		kernel = read_file(kernel_path, &kernel_len);
+		kernel = unit_read_file(kernel_path, &kernel_len);
 	return 0;
 }
 
@@ -593,7 +571,7 @@ static void test_vmlinux_pvh(void **state)
 		}
 		made = true;
 	}
-	img = read_file(path, &len);
+	img = unit_read_file(path, &len);
 	if (made) {
 		unlink(path);
 		rmdir(tmpdir);

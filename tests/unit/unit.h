@@ -14,6 +14,8 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -54,6 +56,29 @@ static inline int run_in_child(int (*fn)(void *), void *arg,
 		fail_msg("the child was killed by signal %d (%s)",
 			 WTERMSIG(status), strsignal(WTERMSIG(status)));
 	return WEXITSTATUS(status);
+}
+
+/* A whole file in a malloc'd buffer, its size in *len; NULL if empty. */
+static inline uint8_t *unit_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	struct stat st;
+	uint8_t *buf;
+
+	if (!f)
+		return NULL;
+	if (fstat(fileno(f), &st) || st.st_size <= 0) {
+		fclose(f);
+		return NULL;
+	}
+	buf = malloc(st.st_size);
+	if (buf && fread(buf, 1, st.st_size, f) != (size_t)st.st_size) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	*len = st.st_size;
+	return buf;
 }
 
 #endif
