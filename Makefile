@@ -144,8 +144,12 @@ include tests/fuzz/fuzz.mk
 deps:
 	@scripts/deps.sh build
 
+# The arm64 Image loader's test loads Debian's arm64 kernel too, once
+# scripts/deps.sh arm64 has unpacked it (make check does that first).
+ARM64_TEST_KERNEL := $(lastword $(sort $(wildcard \
+	build/arm64-guest/root/boot/vmlinuz-*)))
 unit: $(UNIT_BINS)
-	@tests/unit/run.sh $(UNIT_BINS)
+	@KESTREL_ARM64_KERNEL=$(ARM64_TEST_KERNEL) tests/unit/run.sh $(UNIT_BINS)
 
 cli-tests: kestrel $(BUILD)/cli-doc
 	@tests/cli/run.sh ./kestrel
@@ -163,6 +167,7 @@ clang-build:
 
 check:
 	@scripts/deps.sh check
+	@scripts/deps.sh arm64
 	@$(MAKE) --no-print-directory kestrel clang-build
 	@$(MAKE) --no-print-directory unit cli-tests integration check-arm64
 
