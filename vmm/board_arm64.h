@@ -12,6 +12,9 @@
 /* What kernels this board runs, for messages. */
 #define BOARD_GUEST_ARCH "arm64"
 
+/* KVM has no NMI to inject on arm64. */
+#define BOARD_HAS_NMI false
+
 /* vCPUs the GICv3's redistributor region has room for (a GICv2: 8). */
 #define BOARD_MAX_CPUS 123
 #define BOARD_MAX_CPUS_GICV2 8

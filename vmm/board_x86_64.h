@@ -13,6 +13,9 @@
 /* What kernels this board runs, for messages. */
 #define BOARD_GUEST_ARCH "x86-64"
 
+/* KVM_NMI: `kestrel ctl nmi`. */
+#define BOARD_HAS_NMI true
+
 /* vCPUs a PC has room for (APIC IDs, the MADT). */
 #define BOARD_MAX_CPUS 254
 

@@ -153,8 +153,12 @@ static int do_sysrq(void *ctx, char key, char *err, size_t errlen)
 
 static int do_nmi(void *ctx, char *err, size_t errlen)
 {
-	(void)err;
-	(void)errlen;
+	if (!BOARD_HAS_NMI) {
+		snprintf(err, errlen,
+			 "%s guests have no NMI kestrel can send; try sysrq",
+			 BOARD_GUEST_ARCH);
+		return -1;
+	}
 	vm_nmi(ctx);
 	return 0;
 }

@@ -129,3 +129,33 @@ check_share_virtiofs_read_write() {
 	[ -f "$T/share/blob" ] && [ "$(md5 "$T/share/blob")" = "$(out_value BLOBSUM)" ] ||
 		fail "the share's blob is not what the guest wrote ($(out_value BLOBSUM))"
 }
+
+# The same devices over virtio-mmio (--transport mmio): a raw disk the
+# guest writes a token to, the share it copies the disk's head into, and
+# the entropy source; the device tree has their windows and SPIs.
+prep_mmio_transport_disk_share_rng() {
+	new_token
+	head -c 1048576 /dev/zero >"$T/raw.img"
+	mkdir -p "$T/share"
+}
+l1_mmio_transport_disk_share_rng() {
+	vm --transport mmio -d "$T/raw.img" --share "$T/share,tag=out" -- "
+		echo $(cat "$T/token") | dd of=/dev/vda bs=512 conv=notrunc 2>/dev/null && sync
+		mount -t virtiofs out /mnt || echo MOUNT-FAILED
+		dd if=/dev/vda of=/mnt/head bs=512 count=1 2>/dev/null
+		umount /mnt
+		echo RNG=\$(cat /sys/devices/virtual/misc/hw_random/rng_current)
+		echo MMIO=\$(ls /sys/bus/platform/drivers/virtio-mmio | grep -c mmio)"
+}
+check_mmio_transport_disk_share_rng() {
+	expect_status 0
+	expect_no_out MOUNT-FAILED
+	token=$(cat "$T/token")
+	[ "$(head -c ${#token} "$T/raw.img")" = "$token" ] || fail "the disk image does not start with the token"
+	[ "$(head -c ${#token} "$T/share/head" 2>/dev/null)" = "$token" ] || fail "the share has no copy of the disk's head"
+	case $(out_value RNG) in
+	virtio_rng*) ;;
+	*) fail "rng_current is '$(out_value RNG)'" ;;
+	esac
+	[ "$(out_value MMIO)" = 3 ] || fail "$(out_value MMIO) virtio-mmio devices, expected 3"
+}
