@@ -16,19 +16,20 @@ FUZZ_CAMPAIGN_RUNS ?= 10000000
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -pthread -I. \
 	-I$(BUILD)/firmware -Wall -Wextra $(FUZZ_SAN)
-# libslirp too: fuzz_net_backends stands in for it, the others never call it.
-FUZZ_LDLIBS := -laio -lslirp -lpthread -lm
+# libslirp too: fuzz_net_backends stands in for it, the others never call it;
+# zlib for the arm64 kernel loader's gzip.
+FUZZ_LDLIBS := -laio -lslirp -lz -lpthread -lm
 
 FUZZ_TARGETS := fuzz_virtqueue fuzz_virtio_blk fuzz_pci_config \
 	fuzz_virtio_mmio fuzz_virtio_net fuzz_virtio_fs fuzz_virtio_ports \
 	fuzz_virtio_mmio_race fuzz_virtio_pci_race fuzz_platform_io \
 	fuzz_net_backends fuzz_virtio_devices fuzz_gdb_stub \
-	fuzz_control
+	fuzz_control fuzz_pl031 fuzz_pl031_race fuzz_arm64_image
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 
 # What the targets share: the fake guest and the devices' scaffolding.
 FUZZ_SHARED := fuzz_guest fuzz_pci fuzz_devpair fuzz_netbe fuzz_host
-FUZZ_SHARED_HDRS := $(FUZZ_SHARED:%=tests/fuzz/%.h)
+FUZZ_SHARED_HDRS := $(FUZZ_SHARED:%=tests/fuzz/%.h) tests/fuzz/fuzz_pl031.h
 
 # Everything under test, plus what the targets share.
 FUZZ_LIB_SRCS := \
@@ -68,6 +69,8 @@ FUZZ_LIB_SRCS := \
 	vmm/gdb_packet.c \
 	vmm/gdb_breakpoints.c \
 	arch/x86/gdb_regs.c \
+	devices/pl031.c \
+	arch/arm64/image.c \
 	$(FUZZ_SHARED:%=tests/fuzz/%.c)
 FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_MAIN_OBJS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/obj/tests/fuzz/%.o)
@@ -106,7 +109,7 @@ $(FUZZ_COV_BINS): $(FUZZ_COV_DIR)/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) \
 # $(BUILD)/fuzz-tsan/<target> RUNS FILE... (a corpus, say).
 FUZZ_TSAN_DIR := $(BUILD)/fuzz-tsan
 FUZZ_TSAN_BINS := $(FUZZ_TSAN_DIR)/fuzz_virtio_mmio_race \
-	$(FUZZ_TSAN_DIR)/fuzz_virtio_pci_race
+	$(FUZZ_TSAN_DIR)/fuzz_virtio_pci_race $(FUZZ_TSAN_DIR)/fuzz_pl031_race
 
 fuzz-tsan: $(FUZZ_TSAN_BINS)
 
