@@ -55,7 +55,7 @@
 #include "arch/arm64/image.h"
 #include "arch/arm64/layout.h"
 #include "tests/fuzz/fuzz_guest.h"
-#include "vmm/guest_mem.h"
+#include "runtime/guest_mem.h"
 
 #define MiB (1ULL << 20)
 #define RAM_BASE ARM64_RAM_BASE
