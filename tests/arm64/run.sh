@@ -122,7 +122,7 @@ else
 	RESULTS='$RESULTS'
 	EOF
 
-	echo "arm64: kernel $KERNEL, kestrel $built"
+	echo "arm64: kernel $KERNEL, kestrel $built, nested host's GIC v${NESTED_GIC:-3}"
 	# One nested host for them all; should it freeze or panic (status 124),
 	# a second one runs the tests that had not finished.
 	for boot in 1 2; do

@@ -142,7 +142,9 @@ else
 	# The kernel logs to the board's PL011, a file; the command's output
 	# comes through a virtio console. cortex-a72, not `max`: `max` emulates
 	# pointer authentication, about 3 times slower (see DESIGN.md).
-	set -- qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -accel tcg,thread=multi \
+	# NESTED_GIC=2 gives the nested host a GICv2 (no ITS) instead of a
+	# GICv3, for kestrel's GICv2 path.
+	set -- qemu-system-aarch64 -M "virt,virtualization=on,gic-version=${NESTED_GIC:-3}" -accel tcg,thread=multi \
 		-cpu "${NESTED_CPU:-cortex-a72}" -smp 2 -m "${NESTED_MEM:-2048}" \
 		-display none -no-reboot -nodefaults -monitor none \
 		-serial "file:$state/l1-kernel.log" \
