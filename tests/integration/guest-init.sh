@@ -14,11 +14,16 @@ fi
 # to give init; take /dev/hvc0 now that the driver is loaded.
 case " $(cat /proc/cmdline) " in
 *" console=hvc0 "*)
-	# Its node can be there a moment before it opens (ENODEV, seen with
-	# the arm64 nested host's own virtio console): wait for an open.
+	# Its node can be there a moment before it opens (ENODEV, seen on
+	# arm64): try until the open works. Not a probe that opens and closes
+	# it: the last close of a tty drops input already typed into it.
+	# `command` keeps a failed exec from ending the shell (PID 1).
 	i=0
-	until { : >/dev/hvc0; } 2>/dev/null || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
-	exec </dev/hvc0 >/dev/hvc0 2>&1
+	until command exec </dev/hvc0 >/dev/hvc0 2>&1; do
+		[ $i -ge 100 ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
 	;;
 esac
 echo "KTEST-READY $(uname -r)"
