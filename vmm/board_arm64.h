@@ -12,6 +12,16 @@
 /* What kernels this board runs, for messages. */
 #define BOARD_GUEST_ARCH "arm64"
 
+/*
+ * Guest RAM on a 2 MiB boundary: KVM maps a huge page into the guest only
+ * where the host address and the guest address agree modulo 2 MiB, and
+ * mmap gives 4 KiB alignment. Measured (bench/arm64_boot.sh, nested): an
+ * unaligned 512 MiB guest took a stage-2 fault per 4 KiB page, ran 1.68x
+ * QEMU's time by its own clock (1.06x aligned) and took 0.78 s to exit
+ * (0.05 s aligned).
+ */
+#define BOARD_RAM_ALIGN (2ULL << 20)
+
 /* KVM has no NMI to inject on arm64. */
 #define BOARD_HAS_NMI false
 

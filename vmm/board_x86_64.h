@@ -13,6 +13,15 @@
 /* What kernels this board runs, for messages. */
 #define BOARD_GUEST_ARCH "x86-64"
 
+/*
+ * Guest RAM as mmap places it, 4 KiB aligned, for now: with it 2 MiB
+ * aligned (as on arm64) one guest of the x86 suite's 58 triple-faulted at
+ * boot under the nested harness's emulated SVM, where nested huge pages
+ * are the new path; not yet measured or ruled out, and not measured on
+ * real VMX/SVM hardware.
+ */
+#define BOARD_RAM_ALIGN 4096ULL
+
 /* KVM_NMI: `kestrel ctl nmi`. */
 #define BOARD_HAS_NMI true
 

@@ -28,14 +28,8 @@
 #include "vmm/sandbox.h"
 #include "vmm/vm_control.h"
 
-/*
- * Guest RAM on a 2 MiB boundary: KVM maps a huge page into the guest only
- * where the host address and the guest address agree modulo 2 MiB, and
- * mmap gives 4 KiB alignment. Measured on arm64 (bench/arm64_boot.sh): an
- * unaligned 512 MiB guest took a stage-2 fault per 4 KiB page and booted
- * about 1.5x slower by its own clock.
- */
-#define RAM_ALIGN (2ULL << 20)
+/* Guest RAM on the board's boundary (BOARD_RAM_ALIGN says why). */
+#define RAM_ALIGN BOARD_RAM_ALIGN
 
 static void *alloc_ram(uint64_t size)
 {
